@@ -1,0 +1,86 @@
+package dev.lifelong.assistant.app;
+
+import dev.lifelong.assistant.chat.ChatService;
+import dev.lifelong.assistant.config.AssistantConfig;
+import dev.lifelong.assistant.http.LifelongServer;
+import dev.lifelong.assistant.model.ModelManager;
+import dev.lifelong.assistant.runtime.ModelLoadException;
+import dev.lifelong.installer.models.ModelCatalog;
+import dev.lifelong.installer.models.ModelDownloader;
+import dev.lifelong.installer.models.ModelStore;
+import dev.lifelong.memory.Database;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The running assistant: database, model and HTTP server, started together and closed in reverse order. */
+public final class Assistant implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Assistant.class);
+
+    private final Database db;
+    private final ModelManager models;
+    private final LifelongServer server;
+    private final String host;
+    private final Optional<ModelResolver.Choice> choice;
+
+    private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice) {
+        this.db = db;
+        this.models = models;
+        this.server = server;
+        this.host = host;
+        this.choice = choice;
+    }
+
+    /**
+     * Starts everything. A model that cannot be loaded does not stop the server: the UI then shows the model chooser
+     * with the reason.
+     */
+    public static Assistant start(AssistantConfig config, Path seedling) {
+        Database db = Database.open(config.databaseFile());
+        int interrupted = db.messages().markInterrupted();
+        if (interrupted > 0) log.info("{} answer(s) were cut off by the last shutdown and are kept as partial", interrupted);
+        ModelStore store = new ModelStore(config.dataDir());
+        ModelManager models = new ModelManager(config.runtimeOptions(), ModelCatalog.builtIn(), store, seedling, new ModelDownloader());
+        Optional<ModelResolver.Choice> choice = ModelResolver.resolve(config.model(), store, seedling);
+        if (choice.isPresent()) {
+            try {
+                models.load(choice.get().path());
+            } catch (ModelLoadException e) {
+                log.warn("Could not load the {}: {}", choice.get().source(), e.getMessage());
+            }
+        } else {
+            models.recordError("no model is configured and the seedling is not installed");
+        }
+        ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions());
+        try {
+            LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, config.chatGenerationOptions());
+            return new Assistant(db, models, server, config.host(), choice);
+        } catch (RuntimeException e) {
+            models.close();
+            db.close();
+            throw e;
+        }
+    }
+
+    public int port() { return server.port(); }
+
+    public String url() {
+        String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port() + "/";
+    }
+
+    public ModelManager models() { return models; }
+
+    public Database database() { return db; }
+
+    public Optional<ModelResolver.Choice> modelChoice() { return choice; }
+
+    @Override
+    public void close() {
+        server.close();
+        models.close();
+        db.close();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.lifelong.assistant.chat;
+
+import dev.lifelong.assistant.model.ModelManager;
+import dev.lifelong.assistant.runtime.Cancellation;
+import dev.lifelong.assistant.runtime.ChatTurn;
+import dev.lifelong.assistant.runtime.GenerationOptions;
+import dev.lifelong.assistant.runtime.GenerationResult;
+import dev.lifelong.assistant.runtime.LlamaRuntime;
+import dev.lifelong.memory.Conversation;
+import dev.lifelong.memory.Database;
+import dev.lifelong.memory.Message;
+import dev.lifelong.memory.MessageStatus;
+import dev.lifelong.memory.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Conversations and streamed answers. The user's message is committed before generation starts; the answer row is
+ * created as {@code generating} and finished as complete, partial (stopped) or error, so a crash or a Stop never
+ * loses what was already said.
+ */
+public final class ChatService {
+    private static final Logger log = LoggerFactory.getLogger(ChatService.class);
+    public static final int MAX_MESSAGE_CHARS = 32_000;
+    public static final int MAX_TITLE_CHARS = 200;
+    static final String DEFAULT_TITLE = "New chat";
+
+    private final Database db;
+    private final ModelManager models;
+    private final String systemPrompt;
+    private final GenerationOptions generation;
+    private final Map<Long, Cancellation> active = new ConcurrentHashMap<>();
+
+    public ChatService(Database db, ModelManager models, String systemPrompt, GenerationOptions generation) {
+        this.db = db;
+        this.models = models;
+        this.systemPrompt = systemPrompt;
+        this.generation = generation;
+    }
+
+    public List<Conversation> list(long userId) { return db.conversations().list(userId); }
+
+    public Conversation create(long userId, String title) {
+        return db.conversations().create(userId, title == null || title.isBlank() ? DEFAULT_TITLE : cleanTitle(title));
+    }
+
+    public Conversation rename(long userId, long id, String title) {
+        if (title == null || title.isBlank()) throw new ChatException(ChatException.Kind.INVALID, "title must not be empty");
+        return db.conversations().rename(userId, id, cleanTitle(title)).orElseThrow(() -> ChatException.notFound(id));
+    }
+
+    public void delete(long userId, long id) {
+        Cancellation c = active.get(id);
+        if (c != null) c.cancel();
+        if (!db.conversations().delete(userId, id)) throw ChatException.notFound(id);
+    }
+
+    public List<Message> messages(long userId, long id) {
+        conversation(userId, id);
+        return db.messages().list(id);
+    }
+
+    /** Sends a user message and streams the answer into {@code events}; blocks until the answer is finished. */
+    public void send(long userId, long conversationId, String content, ChatEvents events) {
+        String text = validContent(content);
+        Conversation conv = conversation(userId, conversationId);
+        ModelManager.Loaded model = models.require();
+        Cancellation cancellation = claim(conversationId);
+        try {
+            Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
+            if (conv.title() == null || conv.title().isBlank() || conv.title().equals(DEFAULT_TITLE)) {
+                db.conversations().rename(userId, conversationId, titleFrom(text));
+            }
+            events.user(user);
+            answer(model.runtime(), conversationId, events, cancellation);
+        } finally {
+            active.remove(conversationId, cancellation);
+        }
+    }
+
+    /** Replaces the last answer with a new one. */
+    public void regenerate(long userId, long conversationId, ChatEvents events) {
+        conversation(userId, conversationId);
+        ModelManager.Loaded model = models.require();
+        Cancellation cancellation = claim(conversationId);
+        try {
+            List<Message> all = db.messages().list(conversationId);
+            int lastUser = lastIndexOf(all, Role.USER);
+            if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to answer yet");
+            if (lastUser + 1 < all.size()) db.messages().deleteFrom(conversationId, all.get(lastUser + 1).id());
+            answer(model.runtime(), conversationId, events, cancellation);
+        } finally {
+            active.remove(conversationId, cancellation);
+        }
+    }
+
+    /** Replaces the last user message (and everything after it) with new text and answers it. */
+    public void edit(long userId, long conversationId, String content, ChatEvents events) {
+        String text = validContent(content);
+        conversation(userId, conversationId);
+        ModelManager.Loaded model = models.require();
+        Cancellation cancellation = claim(conversationId);
+        try {
+            List<Message> all = db.messages().list(conversationId);
+            int lastUser = lastIndexOf(all, Role.USER);
+            if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to edit yet");
+            db.messages().deleteFrom(conversationId, all.get(lastUser).id());
+            Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
+            events.user(user);
+            answer(model.runtime(), conversationId, events, cancellation);
+        } finally {
+            active.remove(conversationId, cancellation);
+        }
+    }
+
+    /** Stops the answer being written in this conversation. @return whether one was running. */
+    public boolean stop(long userId, long conversationId) {
+        conversation(userId, conversationId);
+        Cancellation c = active.get(conversationId);
+        return c != null && c.cancel();
+    }
+
+    private void answer(LlamaRuntime runtime, long conversationId, ChatEvents events, Cancellation cancellation) {
+        List<Message> history = db.messages().list(conversationId);
+        Message draft = db.messages().append(conversationId, Role.ASSISTANT, "", MessageStatus.GENERATING);
+        StringBuilder soFar = new StringBuilder();
+        try {
+            events.start(draft.id());
+            List<ChatTurn> turns = PromptBuilder.fit(runtime, systemPrompt, history, generation.maxTokens());
+            GenerationResult result = runtime.generate(turns, generation, piece -> {
+                soFar.append(piece);
+                events.token(piece);
+            }, cancellation);
+            MessageStatus status = result.finishReason() == GenerationResult.FinishReason.CANCELLED
+                    ? MessageStatus.PARTIAL : MessageStatus.COMPLETE;
+            Message done = db.messages().finish(draft.id(), result.text(), status);
+            events.done(done);
+        } catch (ClientGoneException e) {
+            db.messages().finish(draft.id(), soFar.toString(), MessageStatus.PARTIAL);
+            log.debug("Client left conversation {}; answer kept as partial", conversationId);
+        } catch (RuntimeException e) {
+            Message failed = db.messages().finish(draft.id(), soFar.toString(), MessageStatus.ERROR);
+            log.warn("Answer in conversation {} failed: {}", conversationId, e.getMessage());
+            try {
+                events.error(failed, e);
+            } catch (ClientGoneException ignored) {
+                // nobody left to tell; the error status is stored
+            }
+        }
+    }
+
+    private Cancellation claim(long conversationId) {
+        Cancellation c = new Cancellation();
+        if (active.putIfAbsent(conversationId, c) != null) {
+            throw new ChatException(ChatException.Kind.CONFLICT,
+                    "an answer is still being written in this conversation; stop it first");
+        }
+        return c;
+    }
+
+    private Conversation conversation(long userId, long id) {
+        Optional<Conversation> c = db.conversations().find(userId, id);
+        return c.orElseThrow(() -> ChatException.notFound(id));
+    }
+
+    private static int lastIndexOf(List<Message> messages, Role role) {
+        for (int i = messages.size() - 1; i >= 0; i--) if (messages.get(i).role() == role) return i;
+        return -1;
+    }
+
+    static String validContent(String content) {
+        if (content == null || content.isBlank()) throw new ChatException(ChatException.Kind.INVALID, "message must not be empty");
+        if (content.length() > MAX_MESSAGE_CHARS) {
+            throw new ChatException(ChatException.Kind.INVALID, "message is " + content.length()
+                    + " characters long; the limit is " + MAX_MESSAGE_CHARS);
+        }
+        return content;
+    }
+
+    static String cleanTitle(String title) {
+        String t = title.strip().replaceAll("\\s+", " ");
+        return t.length() > MAX_TITLE_CHARS ? t.substring(0, MAX_TITLE_CHARS) : t;
+    }
+
+    static String titleFrom(String firstMessage) {
+        String t = firstMessage.strip().replaceAll("\\s+", " ");
+        if (t.length() <= 60) return t;
+        int cut = t.lastIndexOf(' ', 60);
+        return (cut > 30 ? t.substring(0, cut) : t.substring(0, 60)) + "…";
+    }
+
+    /** For tests and status: answers being written right now. */
+    public int activeAnswers() { return active.size(); }
+
+    static List<ChatTurn> turnsOf(List<Message> history) {
+        List<ChatTurn> turns = new ArrayList<>();
+        for (Message m : history) {
+            if (m.status() == MessageStatus.GENERATING) continue;
+            if (m.status() == MessageStatus.ERROR && m.content().isBlank()) continue;
+            if (m.role() == Role.USER) turns.add(ChatTurn.user(m.content()));
+            else if (m.role() == Role.ASSISTANT) turns.add(ChatTurn.assistant(m.content()));
+        }
+        return turns;
+    }
+}

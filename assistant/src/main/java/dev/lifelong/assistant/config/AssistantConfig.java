@@ -1,0 +1,54 @@
+package dev.lifelong.assistant.config;
+
+import dev.lifelong.assistant.runtime.GenerationOptions;
+import dev.lifelong.assistant.runtime.RuntimeOptions;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Every setting of the assistant after the config file and the command-line flags were merged.
+ * {@link Setting} documents each key; the README's config table is generated from the same list.
+ */
+public record AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers,
+                              int contextSize, int parallel, int maxTokens, float temperature, String systemPrompt) {
+
+    public static final String FILE_NAME = "config.properties";
+    public static final String DEFAULT_SYSTEM_PROMPT =
+            "You are Lifelong, a helpful personal assistant running on the user's own computer. Answer clearly and concisely.";
+
+    /** One configurable key: its name in the file, the flag that overrides it, its default and what it does. */
+    public record Setting(String key, String flag, String defaultValue, String description) {}
+
+    public static final List<Setting> SETTINGS = List.of(
+            new Setting("host", "--host", "127.0.0.1", "Address the HTTP server binds to. Keep 127.0.0.1 unless you know why."),
+            new Setting("port", "--port", "8377", "HTTP port of the web UI and the API."),
+            new Setting("model", "--model", "(the pulled default, else the seedling)", "Path of the GGUF model to serve."),
+            new Setting("threads", "--threads", "number of CPU cores", "CPU threads llama.cpp uses."),
+            new Setting("gpu-layers", "--gpu-layers", "0", "Layers to offload to a GPU (needs a GPU build of the native runtime; see doctor)."),
+            new Setting("context-size", "--context-size", "2048", "Context window per request, in tokens."),
+            new Setting("parallel", "--parallel", "2", "Requests answered at the same time (llama.cpp slots)."),
+            new Setting("max-tokens", "--max-tokens", "512", "Longest answer in tokens when a request does not say."),
+            new Setting("temperature", "--temperature", "0.7", "Sampling temperature for chat answers (0 = greedy)."),
+            new Setting("system-prompt", "--system-prompt", DEFAULT_SYSTEM_PROMPT, "System prompt of every conversation."));
+
+    public AssistantConfig {
+        if (port < 0 || port > 65535) throw new ConfigException("port must be between 0 and 65535, not " + port);
+        if (host == null || host.isBlank()) throw new ConfigException("host must not be empty");
+        if (maxTokens < 1) throw new ConfigException("max-tokens must be at least 1");
+        if (temperature < 0 || temperature > 2) throw new ConfigException("temperature must be between 0 and 2");
+        try {
+            new RuntimeOptions(threads, gpuLayers, contextSize, parallel);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    public RuntimeOptions runtimeOptions() { return new RuntimeOptions(threads, gpuLayers, contextSize, parallel); }
+
+    public GenerationOptions chatGenerationOptions() {
+        return new GenerationOptions(maxTokens, temperature, 0.95f, -1, List.of());
+    }
+
+    public Path databaseFile() { return dataDir.resolve("lifelong.db"); }
+}

@@ -1,0 +1,82 @@
+package dev.lifelong.assistant.http;
+
+import dev.lifelong.assistant.chat.ChatEvents;
+import dev.lifelong.assistant.chat.ChatService;
+import dev.lifelong.assistant.runtime.PromptTooLongException;
+import dev.lifelong.memory.Message;
+import dev.lifelong.memory.Users;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.Map;
+
+/** The web UI's conversation API; thin handlers over {@link ChatService}. */
+final class ConversationRoutes {
+    private final ChatService chat;
+
+    ConversationRoutes(ChatService chat) { this.chat = chat; }
+
+    void register(RoutesConfig r) {
+        r.get("/api/conversations", ctx -> ctx.json(chat.list(userId(ctx)).stream().map(Dto::conversation).toList()));
+        r.post("/api/conversations", this::create);
+        r.patch("/api/conversations/{id}", this::rename);
+        r.delete("/api/conversations/{id}", ctx -> {
+            chat.delete(userId(ctx), id(ctx));
+            ctx.status(204);
+        });
+        r.get("/api/conversations/{id}/messages", ctx -> ctx.json(chat.messages(userId(ctx), id(ctx)).stream().map(Dto::message).toList()));
+        r.post("/api/conversations/{id}/messages", ctx -> {
+            String content = Json.requiredString(Json.object(ctx), "content");
+            long id = id(ctx);
+            chat.send(userId(ctx), id, content, events(ctx));
+        });
+        r.post("/api/conversations/{id}/regenerate", ctx -> chat.regenerate(userId(ctx), id(ctx), events(ctx)));
+        r.post("/api/conversations/{id}/edit", ctx -> {
+            String content = Json.requiredString(Json.object(ctx), "content");
+            chat.edit(userId(ctx), id(ctx), content, events(ctx));
+        });
+        r.post("/api/conversations/{id}/stop", ctx -> ctx.json(Map.of("stopped", chat.stop(userId(ctx), id(ctx)))));
+    }
+
+    private void create(Context ctx) {
+        String title = null;
+        if (!ctx.body().isBlank()) title = Json.optionalString(Json.object(ctx), "title").orElse(null);
+        ctx.status(201).json(Dto.conversation(chat.create(userId(ctx), title)));
+    }
+
+    private void rename(Context ctx) {
+        String title = Json.requiredString(Json.object(ctx), "title");
+        ctx.json(Dto.conversation(chat.rename(userId(ctx), id(ctx), title)));
+    }
+
+    /** Accounts arrive with a later issue; until then every request acts as the owner. */
+    static long userId(Context ctx) { return Users.OWNER_ID; }
+
+    static long id(Context ctx) {
+        String raw = ctx.pathParam("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) return id;
+        } catch (NumberFormatException ignored) {
+            // fall through to the error below
+        }
+        throw ApiException.badRequest("invalid_id", "conversation id must be a positive number, not '" + raw + "'");
+    }
+
+    private static ChatEvents events(Context ctx) {
+        SseStream sse = new SseStream(ctx);
+        return new ChatEvents() {
+            @Override public void user(Message stored) { sse.event("user", Dto.message(stored)); }
+            @Override public void start(long id) { sse.event("start", Map.of("messageId", id)); }
+            @Override public void token(String text) { sse.event("token", Map.of("text", text)); }
+            @Override public void done(Message stored) { sse.event("done", Dto.message(stored)); }
+            @Override public void error(Message stored, RuntimeException cause) {
+                String code = cause instanceof PromptTooLongException ? "context_length_exceeded" : "generation_failed";
+                Map<String, Object> body = new java.util.LinkedHashMap<>(Dto.error("server_error", code, cause.getMessage()));
+                body.put("message", Dto.message(stored));
+                sse.event("error", body);
+            }
+        };
+    }
+
+}

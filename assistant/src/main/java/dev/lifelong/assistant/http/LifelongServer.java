@@ -1,0 +1,96 @@
+package dev.lifelong.assistant.http;
+
+import dev.lifelong.assistant.chat.ChatException;
+import dev.lifelong.assistant.chat.ChatService;
+import dev.lifelong.assistant.model.ModelManager;
+import dev.lifelong.assistant.model.ModelNotLoadedException;
+import dev.lifelong.assistant.runtime.GenerationOptions;
+import dev.lifelong.assistant.runtime.ModelLoadException;
+import dev.lifelong.assistant.runtime.PromptTooLongException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+
+/**
+ * The assistant's HTTP server: the web UI (static files and WebJars), its JSON/SSE API and the OpenAI-compatible API.
+ * Every error leaves as JSON in the OpenAI error shape; bad input is a 4xx, never a 500.
+ */
+public final class LifelongServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LifelongServer.class);
+    public static final long MAX_REQUEST_BYTES = 1 << 20;
+    private static final String ERROR_WRITTEN = "lifelong.errorWritten";
+
+    private final Javalin app;
+
+    private LifelongServer(Javalin app) { this.app = app; }
+
+    public static LifelongServer start(String host, int port, ModelManager models, ChatService chat, GenerationOptions apiDefaults) {
+        ModelRoutes modelRoutes = new ModelRoutes(models);
+        ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
+        OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults);
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/";
+                files.directory = "/web";
+                files.location = Location.CLASSPATH;
+            });
+            config.staticFiles.enableWebjars();
+            modelRoutes.register(config.routes);
+            conversationRoutes.register(config.routes);
+            openAi.register(config.routes);
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage()));
+            config.routes.exception(ChatException.class, (e, ctx) -> {
+                switch (e.kind()) {
+                    case INVALID -> error(ctx, 400, "invalid_request_error", "invalid_request", e.getMessage());
+                    case NOT_FOUND -> error(ctx, 404, "not_found_error", "conversation_not_found", e.getMessage());
+                    case CONFLICT -> error(ctx, 409, "invalid_request_error", "busy", e.getMessage());
+                }
+            });
+            config.routes.exception(ModelNotLoadedException.class, (e, ctx) -> error(ctx, 503, "model_not_loaded", "model_not_loaded", e.getMessage()));
+            config.routes.exception(ModelLoadException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", "model_invalid", e.getMessage()));
+            config.routes.exception(PromptTooLongException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", "context_length_exceeded", e.getMessage()));
+            config.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", "invalid_value", e.getMessage()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                String code = e.getStatus() == 413 ? "request_too_large" : "http_" + e.getStatus();
+                String msg = e.getStatus() == 413 ? "the request body is larger than " + MAX_REQUEST_BYTES + " bytes" : e.getMessage();
+                error(ctx, e.getStatus(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", code, msg);
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("Unexpected error on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "server_error", "internal_error", "internal error: " + e.getMessage());
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.attribute(ERROR_WRITTEN) == null && (ctx.path().startsWith("/api") || ctx.path().startsWith("/v1"))) {
+                    error(ctx, 404, "not_found_error", "unknown_endpoint", "no endpoint " + ctx.method() + " " + ctx.path());
+                }
+            });
+            config.routes.error(405, ctx -> {
+                if (ctx.attribute(ERROR_WRITTEN) == null) {
+                    error(ctx, 405, "invalid_request_error", "method_not_allowed", "method " + ctx.method() + " is not allowed on " + ctx.path());
+                }
+            });
+        });
+        app.start();
+        return new LifelongServer(app);
+    }
+
+    private static void error(Context ctx, int status, String type, String code, String message) {
+        if (ctx.res().isCommitted()) return;
+        ctx.attribute(ERROR_WRITTEN, Boolean.TRUE);
+        ctx.status(status).json(Dto.error(type, code, message == null ? "error" : message));
+    }
+
+    public int port() { return app.port(); }
+
+    @Override
+    public void close() { app.stop(); }
+
+}

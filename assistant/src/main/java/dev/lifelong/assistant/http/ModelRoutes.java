@@ -1,0 +1,99 @@
+package dev.lifelong.assistant.http;
+
+import dev.lifelong.assistant.model.ModelManager;
+import dev.lifelong.assistant.model.ModelStatus;
+import dev.lifelong.assistant.runtime.ModelLoadException;
+import dev.lifelong.installer.models.CatalogEntry;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Health, status and model choice. */
+final class ModelRoutes {
+    static final String VERSION = "0.1.0";
+    private final ModelManager models;
+
+    ModelRoutes(ModelManager models) { this.models = models; }
+
+    void register(RoutesConfig r) {
+        r.get("/healthz", this::health);
+        r.get("/api/status", ctx -> ctx.json(status()));
+        r.post("/api/model", this::load);
+        r.post("/api/model/download", this::download);
+    }
+
+    private void health(Context ctx) {
+        ModelStatus s = models.status();
+        if (s.loaded()) {
+            ctx.json(Map.of("status", "ok", "model", s.name()));
+        } else {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("status", "no_model");
+            body.put("error", s.error());
+            ctx.status(503).json(body);
+        }
+    }
+
+    Map<String, Object> status() {
+        ModelStatus s = models.status();
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("loaded", s.loaded());
+        model.put("name", s.name());
+        model.put("path", s.path());
+        model.put("demo", s.demo());
+        model.put("error", s.error());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", VERSION);
+        body.put("model", model);
+        body.put("choices", choices(models.choices()));
+        body.put("download", s.download());
+        return body;
+    }
+
+    private static List<Map<String, Object>> choices(List<CatalogEntry> entries) {
+        return entries.stream().map(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", e.id());
+            m.put("name", e.name());
+            m.put("sizeBytes", e.sizeBytes());
+            m.put("license", e.license());
+            m.put("description", e.description());
+            return m;
+        }).toList();
+    }
+
+    private void load(Context ctx) {
+        String raw = Json.requiredString(Json.object(ctx), "path").strip();
+        if (raw.isEmpty()) throw ApiException.badRequest("missing_field", "'path' must not be empty");
+        Path path;
+        try {
+            path = Path.of(raw.startsWith("~/") ? System.getProperty("user.home") + raw.substring(1) : raw);
+        } catch (InvalidPathException e) {
+            throw ApiException.badRequest("invalid_path", "not a valid path: " + raw);
+        }
+        if (!path.isAbsolute()) throw ApiException.badRequest("invalid_path", "give an absolute path, e.g. /home/me/models/model.gguf");
+        try {
+            models.load(path);
+        } catch (ModelLoadException e) {
+            throw ApiException.badRequest("model_invalid", e.getMessage());
+        }
+        ctx.json(status());
+    }
+
+    private void download(Context ctx) {
+        String id = Json.requiredString(Json.object(ctx), "id");
+        try {
+            models.startDownload(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("unknown_model", e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "invalid_request_error", "download_running", e.getMessage());
+        }
+        ctx.status(202).json(status());
+    }
+}

@@ -1,0 +1,167 @@
+package dev.lifelong.assistant.runtime;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaException;
+import de.kherud.llama.LlamaIterator;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.args.LogFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One loaded GGUF model in llama.cpp. Thread-safe: llama.cpp's server loop schedules concurrent requests onto
+ * {@link RuntimeOptions#parallel()} slots, so several answers progress at once.
+ */
+public final class LlamaRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LlamaRuntime.class);
+    private static final Logger nativeLog = LoggerFactory.getLogger("llama.cpp");
+    private static final AtomicBoolean loggerInstalled = new AtomicBoolean();
+
+    private final LlamaModel model;
+    private final Path file;
+    private final RuntimeOptions options;
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean closed;
+
+    private LlamaRuntime(LlamaModel model, Path file, RuntimeOptions options) {
+        this.model = model;
+        this.file = file;
+        this.options = options;
+    }
+
+    /**
+     * Loads a model file. The caller validates the file first ({@code ModelFiles.check}): llama.cpp may abort the
+     * whole JVM on some malformed files instead of reporting an error.
+     */
+    public static LlamaRuntime load(Path file, RuntimeOptions options) {
+        installNativeLogger();
+        ModelParameters params = new ModelParameters()
+                .setModel(file.toAbsolutePath().toString())
+                .setThreads(options.threads())
+                .setThreadsBatch(options.threads())
+                .setCtxSize(options.contextSize() * options.parallel())
+                .setParallel(options.parallel())
+                .setGpuLayers(options.gpuLayers())
+                .enableJinja();
+        try {
+            long t0 = System.nanoTime();
+            LlamaModel model = new LlamaModel(params);
+            log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
+                    (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
+            return new LlamaRuntime(model, file, options);
+        } catch (LlamaException e) {
+            throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void installNativeLogger() {
+        if (loggerInstalled.compareAndSet(false, true)) {
+            LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
+                String m = message.stripTrailing();
+                if (m.isEmpty()) return;
+                switch (level) {
+                    case ERROR -> nativeLog.error(m);
+                    case WARN -> nativeLog.warn(m);
+                    default -> nativeLog.debug(m);
+                }
+            });
+        }
+    }
+
+    public Path file() { return file; }
+
+    public RuntimeOptions options() { return options; }
+
+    /** The prompt llama.cpp will see for these turns, rendered with the model's chat template. */
+    public String renderPrompt(List<ChatTurn> turns) {
+        return ChatPromptRenderer.render(model, turns);
+    }
+
+    public int countTokens(String text) {
+        return model.encode(text).length;
+    }
+
+    /** Token ids as llama.cpp tokenizes a prompt (special tokens such as {@code <|im_end|>} are parsed). */
+    public int[] tokenize(String text) {
+        return model.encode(text);
+    }
+
+    /**
+     * Generates an answer, calling {@code onToken} with each piece of text as it arrives (on the calling thread).
+     * Returns when the model ends its turn, {@code maxTokens} is reached, or {@code cancellation} is set; an exception
+     * thrown by {@code onToken} (client gone) cancels the generation and is rethrown.
+     */
+    public GenerationResult generate(List<ChatTurn> turns, GenerationOptions options, Consumer<String> onToken,
+                                     Cancellation cancellation) {
+        String prompt = renderPrompt(turns);
+        return generateRaw(prompt, options, onToken, cancellation);
+    }
+
+    /** Like {@link #generate} on a prompt that is already rendered (used by benchmarks and tests). */
+    public GenerationResult generateRaw(String prompt, GenerationOptions options, Consumer<String> onToken,
+                                        Cancellation cancellation) {
+        if (closed) throw new GenerationException("the model was unloaded", null);
+        int promptTokens = countTokens(prompt);
+        int room = this.options.contextSize() - promptTokens;
+        if (room < 1) {
+            throw new PromptTooLongException("the conversation is " + promptTokens + " tokens long, more than the context of "
+                    + this.options.contextSize() + " tokens; start a new conversation or raise context-size");
+        }
+        int maxTokens = Math.min(options.maxTokens(), room);
+        InferenceParameters params = new InferenceParameters(prompt)
+                .setNPredict(maxTokens)
+                .setTemperature(options.temperature())
+                .setTopP(options.topP())
+                .setCachePrompt(true);
+        if (options.seed() >= 0) params.setSeed(options.seed());
+        if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
+
+        active.incrementAndGet();
+        StringBuilder text = new StringBuilder();
+        int completionTokens = 0;
+        LlamaIterator it = null;
+        try {
+            it = (LlamaIterator) model.generate(params).iterator();
+            while (it.hasNext()) {
+                if (cancellation.isCancelled()) {
+                    it.cancel();
+                    return new GenerationResult(text.toString(), GenerationResult.FinishReason.CANCELLED, promptTokens, completionTokens);
+                }
+                LlamaOutput out = it.next();
+                if (out.text.isEmpty()) continue;
+                completionTokens++;
+                text.append(out.text);
+                try {
+                    onToken.accept(out.text);
+                } catch (RuntimeException e) {
+                    it.cancel();
+                    throw e;
+                }
+            }
+            var reason = completionTokens >= maxTokens ? GenerationResult.FinishReason.LENGTH : GenerationResult.FinishReason.STOP;
+            return new GenerationResult(text.toString(), reason, promptTokens, completionTokens);
+        } catch (LlamaException e) {
+            throw new GenerationException("llama.cpp failed while generating: " + e.getMessage(), e);
+        } finally {
+            active.decrementAndGet();
+        }
+    }
+
+    /** Requests now generating (for the idle check of later schedulers and for status). */
+    public int activeRequests() { return active.get(); }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        model.close();
+    }
+}
