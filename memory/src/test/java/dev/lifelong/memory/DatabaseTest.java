@@ -232,6 +232,64 @@ class DatabaseTest {
         }
     }
 
+    @Test
+    void twoDatabasesOnTheSameFileWriteConcurrentlyWithoutBusyErrors() throws Exception {
+        // Stands in for a second process (the trainer, a CLI) holding the same file: BEGIN IMMEDIATE + busy_timeout
+        // make the writers take turns instead of failing with SQLITE_BUSY.
+        Path file = dir.resolve("lifelong.db");
+        int perWriter = 60;
+        try (Database first = Database.open(file); Database second = Database.open(file)) {
+            Conversation a = first.conversations().create(OWNER_ID, "a");
+            Conversation b = second.conversations().create(OWNER_ID, "b");
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            CountDownLatch start = new CountDownLatch(1);
+            Future<?> writesA = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < perWriter; i++) {
+                    first.messages().append(a.id(), Role.USER, "a" + i, MessageStatus.COMPLETE);
+                }
+                return null;
+            });
+            Future<?> writesB = pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < perWriter; i++) {
+                    second.messages().append(b.id(), Role.USER, "b" + i, MessageStatus.COMPLETE);
+                }
+                return null;
+            });
+            start.countDown();
+            writesA.get(60, TimeUnit.SECONDS);
+            writesB.get(60, TimeUnit.SECONDS);
+            pool.shutdown();
+
+            assertThat(first.messages().list(b.id())).hasSize(perWriter);
+            assertThat(second.messages().list(a.id())).extracting(Message::content)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, perWriter)
+                            .mapToObj(i -> "a" + i).toList());
+        }
+    }
+
+    @Test
+    void emptyExistingFileBecomesAFreshDatabase() throws Exception {
+        Path file = Files.createFile(dir.resolve("lifelong.db"));
+        try (Database db = Database.open(file)) {
+            assertThat(db.schemaVersion()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void usersCanBeAddedAndNeedAName() {
+        try (Database db = Database.open(dir.resolve("lifelong.db"))) {
+            long second = Users.create(db, "第二");
+            long third = Users.create(db, "third");
+            assertThat(second).isEqualTo(2);
+            assertThat(third).isEqualTo(3);
+            assertThatThrownBy(() -> Users.create(db, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+            assertThat(db.conversations().create(second, "x").userId()).isEqualTo(second);
+        }
+    }
+
     private static String pragma(Database db, String name) {
         return db.read(c -> {
             try (ResultSet rs = c.createStatement().executeQuery("PRAGMA " + name)) {
