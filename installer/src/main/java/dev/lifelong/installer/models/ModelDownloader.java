@@ -209,6 +209,13 @@ public final class ModelDownloader {
                     throw new ModelDownloadException("unexpected HTTP " + status + " from " + url);
                 }
             }
+            long serverTotal = status == 206 ? contentRangeTotal(response) : contentLength;
+            if (expectedSize > 0 && serverTotal >= 0 && serverTotal != expectedSize) {
+                state.delete();
+                throw new ModelDownloadException("the server offers " + serverTotal + " bytes at " + url
+                        + " but " + expectedSize + " were expected; the file may have been replaced upstream or "
+                        + "corrupted. Nothing was kept.");
+            }
             long total = expectedSize > 0 ? expectedSize : contentLength;
             state.append(body, total, progress, cancelled);
             if (expectedSize > 0 && state.length < expectedSize) {
@@ -259,6 +266,11 @@ public final class ModelDownloader {
             throw new IOException("partial response without a usable Content-Range header: '" + header + "'");
         }
         return Long.parseLong(m.group(1));
+    }
+
+    private static long contentRangeTotal(HttpResponse<?> response) {
+        Matcher m = CONTENT_RANGE.matcher(response.headers().firstValue("Content-Range").orElse("").trim());
+        return m.matches() && !"*".equals(m.group(3)) ? Long.parseLong(m.group(3)) : -1;
     }
 
     private static void sleep(Duration wait, BooleanSupplier cancelled, PartFile state)
