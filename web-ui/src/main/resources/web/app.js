@@ -146,7 +146,8 @@ function setupMarkdown() {
 function renderMarkdown(target, text) {
   const html = window.marked ? marked.parse(text || '', { gfm: true, breaks: false }) : null;
   if (html === null || !window.DOMPurify) { target.textContent = text; return; }
-  target.innerHTML = DOMPurify.sanitize(html);
+  // No images or forms: a remote <img> in model output could leak the conversation to another host.
+  target.innerHTML = DOMPurify.sanitize(html, { FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'textarea', 'select'] });
   for (const code of target.querySelectorAll('pre > code')) decorateCode(code);
 }
 
@@ -505,7 +506,7 @@ async function confirmDelete(conv) {
   try {
     if (state.gen && state.gen.convId === conv.id) await stopGeneration();
     await api.remove(conv.id);
-    if (state.currentId === conv.id) { state.currentId = null; state.messages = []; renderMessages(); }
+    if (state.currentId === conv.id) { rememberConversation(null); state.currentId = null; state.messages = []; renderMessages(); }
     await loadConversations();
     announce('Conversation deleted.');
   } catch (e) { reportError(e); }
@@ -516,6 +517,7 @@ async function selectConversation(id) {
   if (state.currentId === id) return;
   state.currentId = id;
   state.editing = false;
+  rememberConversation(id);
   renderConversations();
   state.messages = [];
   renderMessages();
@@ -532,8 +534,14 @@ async function selectConversation(id) {
   }
 }
 
+/** The conversation lives in the URL fragment, so a reload (or a bookmark) reopens it. */
+function rememberConversation(id) {
+  history.replaceState(null, '', id == null ? location.pathname : `#c${id}`);
+}
+
 function newChat() {
   closeSidebar();
+  rememberConversation(null);
   state.currentId = null;
   state.messages = [];
   state.editing = false;
@@ -698,6 +706,7 @@ async function send(text) {
       const conv = await api.createConversation();
       convId = conv.id;
       state.currentId = conv.id;
+      rememberConversation(conv.id);
       state.conversations = [conv, ...state.conversations.filter((c) => c.id !== conv.id)];
       renderConversations();
     } catch (e) { reportError(e); return false; }
@@ -892,6 +901,8 @@ async function start() {
   try {
     await refreshStatus();
     await loadConversations();
+    const fromUrl = Number((/^#c(\d+)$/.exec(location.hash) || [])[1]);
+    if (fromUrl && state.conversations.some((c) => c.id === fromUrl)) await selectConversation(fromUrl);
   } catch (e) {
     reportError(e);
   }
