@@ -235,7 +235,7 @@ function hideError() { el.banner.hidden = true; }
 
 function reportError(e) {
   if (e && e.name === 'AbortError') return;
-  console.error(e);
+  if (!(e instanceof ApiError)) console.error(e);
   if (e && e.type === 'network') return; // offline banner is already up
   showError(e && e.message ? e.message : String(e));
 }
@@ -464,6 +464,7 @@ function startRename(li, conv) {
       try {
         const updated = await api.rename(conv.id, title);
         Object.assign(conv, updated);
+        await loadConversations(); // the server decides the order
       } catch (e) { reportError(e); }
     }
     renderConversations();
