@@ -770,7 +770,6 @@ async function stream(convId, path, body, user) {
       state.messages = state.messages.filter((m) => m !== message && m !== user);
       renderMessages();
     }
-    if (user && !el.input.value) { el.input.value = user.content; autoGrow(el.input); }
     if (e.name !== 'AbortError') reportError(e);
     if (e.status === 503) refreshStatus().catch(reportError);
     updateComposer();
@@ -868,7 +867,12 @@ el.composer.addEventListener('submit', async (e) => {
   el.input.value = '';
   autoGrow(el.input);
   updateComposer();
-  await send(text);
+  const sent = await send(text);
+  if (sent === false && !el.input.value) { // nothing was stored: give the text back
+    el.input.value = text;
+    autoGrow(el.input);
+    updateComposer();
+  }
 });
 el.stop.addEventListener('click', stopGeneration);
 el.newChat.addEventListener('click', newChat);
