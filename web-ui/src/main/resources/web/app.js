@@ -9,7 +9,7 @@ const el = {
   banner: $('error-banner'), bannerText: $('error-text'), bannerClose: $('error-close'),
   demo: $('demo-notice'), demoChoose: $('demo-choose'),
   chooserScreen: $('chooser-screen'), chooserDialog: $('chooser-dialog'), chooserDialogClose: $('chooser-dialog-close'),
-  chooser: $('model-chooser'), modelError: $('model-error'), pathForm: $('path-form'),
+  chooser: $('model-chooser'), chooserCurrent: $('chooser-current'), modelError: $('model-error'), pathForm: $('path-form'),
   pathInput: $('model-path-input'), pathSubmit: $('model-path-submit'), choices: $('choices'),
   chat: $('chat'), messages: $('messages'), inner: $('messages-inner'),
   composer: $('composer'), input: $('composer-input'), send: $('send'), stop: $('stop'),
@@ -280,6 +280,8 @@ function applyStatus(status) {
   el.modelName.textContent = model.loaded ? (model.name || 'model') : 'No model';
   el.modelName.classList.toggle('none', !model.loaded);
   el.demo.hidden = !(model.loaded && model.demo);
+  el.chooserCurrent.hidden = !model.loaded;
+  el.chooserCurrent.textContent = model.loaded ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}` : '';
   const download = status.download;
   const downloading = download && download.state === 'running';
 
@@ -834,7 +836,9 @@ async function stopGeneration() {
   if (!gen) return;
   el.stop.disabled = true;
   try { await api.stop(gen.convId); } catch (e) { if (e.type !== 'network') console.warn(e); }
-  gen.controller.abort();
+  // Let the server end the stream with its final `done` message; cut it ourselves only if that does not come soon.
+  for (let waited = 0; state.gen === gen && waited < 1500; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  if (state.gen === gen) gen.controller.abort();
   el.stop.disabled = false;
 }
 
