@@ -302,6 +302,7 @@ function applyStatus(status) {
     el.modelError.hidden = !message;
   }
   renderChoices(status.choices || [], download);
+  renderConversations();
 
   clearTimeout(state.statusTimer);
   if (downloading) {
@@ -424,7 +425,8 @@ function renderConversations() {
   el.emptyList.hidden = state.conversations.length > 0;
   el.list.replaceChildren(...state.conversations.map(conversationItem));
   const current = currentConversation();
-  el.title.textContent = current ? (current.title || 'New chat') : 'New chat';
+  const noModel = state.status && !state.status.model.loaded;
+  el.title.textContent = noModel ? 'Welcome to Lifelong' : current ? (current.title || 'New chat') : 'New chat';
   document.title = current && current.title ? `${current.title} · Lifelong` : 'Lifelong';
 }
 
@@ -910,12 +912,18 @@ async function start() {
   try {
     await refreshStatus();
     await loadConversations();
-    const fromUrl = Number((/^#c(\d+)$/.exec(location.hash) || [])[1]);
-    if (fromUrl && state.conversations.some((c) => c.id === fromUrl)) await selectConversation(fromUrl);
+    await openFromUrl();
   } catch (e) {
+    el.chat.hidden = false; // e.g. server down: show the chat with the banner rather than nothing
     reportError(e);
   }
 }
+
+async function openFromUrl() {
+  const fromUrl = Number((/^#c(\d+)$/.exec(location.hash) || [])[1]);
+  if (fromUrl && state.conversations.some((c) => c.id === fromUrl)) await selectConversation(fromUrl);
+}
+window.addEventListener('hashchange', () => openFromUrl().catch(reportError));
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
 else start();
