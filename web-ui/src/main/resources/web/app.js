@@ -1,0 +1,929 @@
+// Lifelong web UI. Plain ES module, no build step; marked, DOMPurify and highlight.js come from WebJars as globals.
+// The contract it talks to is docs/http-api.md.
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  app: $('app'), sidebar: $('sidebar'), scrim: $('scrim'), menuBtn: $('menu-btn'), sidebarClose: $('sidebar-close'),
+  newChat: $('new-chat'), list: $('conversation-list'), emptyList: $('empty-list'),
+  title: $('conv-title'), modelName: $('model-name'),
+  banner: $('error-banner'), bannerText: $('error-text'), bannerClose: $('error-close'),
+  demo: $('demo-notice'), demoChoose: $('demo-choose'),
+  chooserScreen: $('chooser-screen'), chooserDialog: $('chooser-dialog'), chooserDialogClose: $('chooser-dialog-close'),
+  chooser: $('model-chooser'), chooserCurrent: $('chooser-current'), modelError: $('model-error'), pathForm: $('path-form'),
+  pathInput: $('model-path-input'), pathSubmit: $('model-path-submit'), choices: $('choices'),
+  chat: $('chat'), messages: $('messages'), inner: $('messages-inner'),
+  composer: $('composer'), input: $('composer-input'), send: $('send'), stop: $('stop'),
+  confirm: $('confirm-dialog'), confirmText: $('confirm-text'), confirmTitle: $('confirm-title'),
+  confirmOk: $('confirm-ok'), confirmCancel: $('confirm-cancel'), live: $('live-region'),
+};
+
+const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
+
+const state = {
+  conversations: [],
+  currentId: null,
+  messages: [],          // messages of the current conversation, as the server returned them (+ live ones)
+  status: null,          // last /api/status
+  gen: null,             // {convId, controller, message} while a stream is open
+  offline: false,
+  editing: false,
+  statusTimer: null,
+  healthTimer: null,
+};
+
+// ---------------------------------------------------------------- HTTP
+
+class ApiError extends Error {
+  constructor(message, status, type) { super(message); this.status = status; this.type = type; }
+}
+
+/** fetch that turns network failures into the offline banner and JSON errors into ApiError. */
+async function request(method, path, body, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    goOffline();
+    throw new ApiError(OFFLINE_MESSAGE, 0, 'network');
+  }
+  if (state.offline) goOnline();
+  if (!response.ok) throw await apiErrorFrom(response);
+  if (options.raw) return response;
+  if (response.status === 204) return null;
+  const text = await response.text();
+  return text ? JSON.parse(text) : null;
+}
+
+async function apiErrorFrom(response) {
+  let message = `Request failed (${response.status} ${response.statusText})`;
+  let type;
+  try {
+    const data = await response.json();
+    if (data && data.error && data.error.message) { message = data.error.message; type = data.error.type; }
+  } catch { /* not JSON: keep the generic message */ }
+  return new ApiError(message, response.status, type);
+}
+
+const api = {
+  status: () => request('GET', '/api/status'),
+  loadModel: (path) => request('POST', '/api/model', { path }),
+  download: (id) => request('POST', '/api/model/download', { id }),
+  conversations: () => request('GET', '/api/conversations'),
+  createConversation: () => request('POST', '/api/conversations', {}),
+  rename: (id, title) => request('PATCH', `/api/conversations/${id}`, { title }),
+  remove: (id) => request('DELETE', `/api/conversations/${id}`),
+  messages: (id) => request('GET', `/api/conversations/${id}/messages`),
+  stop: (id) => request('POST', `/api/conversations/${id}/stop`, {}),
+};
+
+// ---------------------------------------------------------------- SSE
+
+/**
+ * Parses a text/event-stream body (EventSource cannot POST, so this reads fetch's ReadableStream).
+ * Handles chunks split anywhere, \n, \r\n and \r line ends, multi-line data and comment lines.
+ */
+export async function* readEventStream(body) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = '';
+  let data = [];
+  let pendingCR = false;
+  const dispatch = function* () {
+    if (data.length) yield { event: event || 'message', data: data.join('\n') };
+    event = ''; data = [];
+  };
+  const line = (text) => {
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    let value = colon < 0 ? '' : text.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    let chunk = done ? decoder.decode() : decoder.decode(value, { stream: true });
+    if (pendingCR && chunk.startsWith('\n')) chunk = chunk.slice(1); // \r\n split across two chunks
+    pendingCR = false;
+    buffer += chunk;
+    let match;
+    while ((match = /\r\n|\r|\n/.exec(buffer))) {
+      if (match[0] === '\r' && match.index === buffer.length - 1 && !done) { pendingCR = true; }
+      const text = buffer.slice(0, match.index);
+      buffer = buffer.slice(match.index + match[0].length);
+      if (text === '') yield* dispatch(); else line(text);
+    }
+    if (done) {
+      if (buffer) line(buffer);
+      yield* dispatch();
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Markdown
+
+function setupMarkdown() {
+  if (window.DOMPurify) {
+    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A' && node.getAttribute('href')) {
+        node.setAttribute('target', '_blank');
+        node.setAttribute('rel', 'noopener noreferrer');
+      }
+    });
+  }
+}
+
+/** Model output is untrusted: Markdown → HTML → DOMPurify, always. */
+function renderMarkdown(target, text) {
+  const html = window.marked ? marked.parse(text || '', { gfm: true, breaks: false }) : null;
+  if (html === null || !window.DOMPurify) { target.textContent = text; return; }
+  // No images or forms: a remote <img> in model output could leak the conversation to another host.
+  target.innerHTML = DOMPurify.sanitize(html, { FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'textarea', 'select'] });
+  for (const code of target.querySelectorAll('pre > code')) decorateCode(code);
+}
+
+function decorateCode(code) {
+  if (window.hljs) {
+    const lang = [...code.classList].find((c) => c.startsWith('language-'))?.slice(9);
+    if (!lang || !hljs.getLanguage(lang)) code.classList.add('nohighlight-auto');
+    try { hljs.highlightElement(code); } catch { /* leave it plain */ }
+  }
+  const pre = code.parentElement;
+  const wrap = document.createElement('div');
+  wrap.className = 'code-block';
+  const bar = document.createElement('div');
+  bar.className = 'code-bar';
+  const label = document.createElement('span');
+  label.textContent = [...code.classList].find((c) => c.startsWith('language-'))?.slice(9) || 'code';
+  const copy = button('Copy', 'copy-btn', () => copyText(code.textContent, copy));
+  copy.setAttribute('aria-label', 'Copy code');
+  bar.append(label, copy);
+  pre.replaceWith(wrap);
+  wrap.append(bar, pre);
+}
+
+async function copyText(text, btn) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(text);
+    else {
+      const area = document.createElement('textarea');
+      area.value = text; area.style.position = 'fixed'; area.style.opacity = '0';
+      document.body.append(area); area.select(); document.execCommand('copy'); area.remove();
+    }
+    const old = btn.textContent;
+    btn.textContent = 'Copied'; btn.classList.add('done');
+    setTimeout(() => { btn.textContent = old; btn.classList.remove('done'); }, 1500);
+  } catch {
+    showError('Could not copy to the clipboard.');
+  }
+}
+
+// ---------------------------------------------------------------- small DOM helpers
+
+function button(text, className, onClick, testid) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = className;
+  b.textContent = text;
+  if (testid) b.dataset.testid = testid;
+  if (onClick) b.addEventListener('click', onClick);
+  return b;
+}
+
+function icon(path) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.innerHTML = path;
+  return svg;
+}
+
+function iconButton(label, path, className, onClick, testid) {
+  const b = button('', `icon-btn ${className}`, onClick, testid);
+  b.setAttribute('aria-label', label);
+  b.title = label;
+  b.append(icon(path));
+  return b;
+}
+
+const ICONS = {
+  pencil: '<path d="M4 20h4L19 9l-4-4L4 16v4z"/><path d="M14 6l4 4"/>',
+  trash: '<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>',
+  refresh: '<path d="M20 11a8 8 0 1 0-2.3 5.7"/><path d="M20 4v7h-7"/>',
+  copy: '<rect x="8" y="8" width="12" height="12" rx="2"/><path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"/>',
+};
+
+// ---------------------------------------------------------------- banner
+
+function showError(message) {
+  if (state.offline && message !== OFFLINE_MESSAGE) return; // the offline banner explains everything
+  el.bannerText.textContent = message;
+  el.banner.dataset.kind = message === OFFLINE_MESSAGE ? 'offline' : 'error';
+  el.banner.hidden = false;
+}
+
+function hideError() { el.banner.hidden = true; }
+
+function reportError(e) {
+  if (e && e.name === 'AbortError') return;
+  if (!(e instanceof ApiError)) console.error(e);
+  if (e && e.type === 'network') return; // offline banner is already up
+  showError(e && e.message ? e.message : String(e));
+}
+
+function goOffline() {
+  if (state.offline) return;
+  state.offline = true;
+  showError(OFFLINE_MESSAGE);
+  el.banner.classList.add('offline');
+  clearInterval(state.healthTimer);
+  state.healthTimer = setInterval(checkHealth, 3000);
+}
+
+function goOnline() {
+  state.offline = false;
+  clearInterval(state.healthTimer);
+  state.healthTimer = null;
+  if (el.banner.dataset.kind === 'offline') hideError();
+  el.banner.classList.remove('offline');
+}
+
+async function checkHealth() {
+  try {
+    await fetch('/healthz', { cache: 'no-store' }); // 200 or 503: either way the server answers
+  } catch { return; }
+  goOnline();
+  await refreshStatus().catch(reportError);
+  await loadConversations().catch(reportError);
+}
+
+// ---------------------------------------------------------------- model status and chooser
+
+async function refreshStatus() {
+  const status = await api.status();
+  applyStatus(status);
+  return status;
+}
+
+function applyStatus(status) {
+  state.status = status;
+  const model = status.model || {};
+  el.modelName.textContent = model.loaded ? (model.name || 'model') : 'No model';
+  el.modelName.classList.toggle('none', !model.loaded);
+  el.demo.hidden = !(model.loaded && model.demo);
+  el.chooserCurrent.hidden = !model.loaded;
+  el.chooserCurrent.textContent = model.loaded ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}` : '';
+  const download = status.download;
+  const downloading = download && download.state === 'running';
+
+  if (!model.loaded) {
+    el.chat.hidden = true;
+    if (el.chooserDialog.open) el.chooserDialog.close();
+    el.chooserScreen.append(el.chooser);
+    el.chooserScreen.hidden = false;
+  } else {
+    el.chooserScreen.hidden = true;
+    el.chat.hidden = false;
+    if (el.chooser.parentElement === el.chooserScreen) el.chooserDialog.append(el.chooser);
+    if (download && download.state === 'done' && el.chooserDialog.open && state.watchingDownload) el.chooserDialog.close();
+  }
+  const message = (download && download.state === 'failed' && download.error) || (!model.loaded && model.error) || '';
+  if (!el.modelError.dataset.local) {
+    el.modelError.textContent = message ? (download && download.state === 'failed' ? `Download failed: ${message}` : message) : '';
+    el.modelError.hidden = !message;
+  }
+  renderChoices(status.choices || [], download);
+  renderConversations();
+
+  clearTimeout(state.statusTimer);
+  if (downloading) {
+    state.watchingDownload = true;
+    state.statusTimer = setTimeout(() => refreshStatus().catch(reportError), 1000);
+  } else if (state.watchingDownload) {
+    state.watchingDownload = false;
+    if (model.loaded && download && download.state === 'done') {
+      if (el.chooserDialog.open) el.chooserDialog.close();
+      announce(`${model.name} is ready.`);
+    }
+  }
+}
+
+function formatMB(bytes) { return `${Math.round(bytes / 1e6).toLocaleString()} MB`; }
+
+function renderChoices(choices, download) {
+  const running = download && download.state === 'running';
+  el.choices.replaceChildren(...choices.map((choice) => {
+    const li = document.createElement('li');
+    li.className = 'choice';
+    li.dataset.testid = 'model-choice';
+    li.dataset.id = choice.id;
+    const info = document.createElement('div');
+    info.className = 'choice-info';
+    const name = document.createElement('strong');
+    name.textContent = choice.name;
+    const meta = document.createElement('span');
+    meta.className = 'choice-meta';
+    meta.textContent = `${formatMB(choice.sizeBytes)} · ${choice.license}`;
+    info.append(name, meta);
+    const mine = download && download.id === choice.id;
+    const btn = button(mine && running ? 'Downloading…' : 'Download', 'btn', () => startDownload(choice.id), 'model-download');
+    btn.disabled = !!running;
+    btn.setAttribute('aria-label', `Download ${choice.name}`);
+    li.append(info, btn);
+    if (mine && (running || download.state === 'done')) {
+      const total = download.total || choice.sizeBytes || 1;
+      const pct = download.state === 'done' ? 100 : Math.min(100, Math.floor((download.bytes / total) * 100));
+      const progress = document.createElement('div');
+      progress.className = 'progress';
+      progress.setAttribute('role', 'progressbar');
+      progress.setAttribute('aria-label', `Downloading ${choice.name}`);
+      progress.setAttribute('aria-valuemin', '0');
+      progress.setAttribute('aria-valuemax', '100');
+      progress.setAttribute('aria-valuenow', String(pct));
+      const bar = document.createElement('span');
+      bar.style.width = `${pct}%`;
+      progress.append(bar);
+      const label = document.createElement('span');
+      label.className = 'progress-label';
+      label.textContent = download.state === 'done' ? 'Downloaded — loading…' : `${pct}% · ${formatMB(download.bytes)} of ${formatMB(total)}`;
+      li.append(progress, label);
+    }
+    return li;
+  }));
+}
+
+function setChooserError(message) {
+  if (message) { el.modelError.textContent = message; el.modelError.hidden = false; el.modelError.dataset.local = '1'; }
+  else { delete el.modelError.dataset.local; el.modelError.hidden = true; }
+}
+
+async function startDownload(id) {
+  setChooserError(null);
+  try {
+    await api.download(id);
+    state.watchingDownload = true;
+    await refreshStatus();
+  } catch (e) {
+    setChooserError(e.message);
+  }
+}
+
+el.pathForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const path = el.pathInput.value.trim();
+  if (!path) { setChooserError('Enter the full path of a .gguf file on this computer.'); el.pathInput.focus(); return; }
+  setChooserError(null);
+  el.pathSubmit.disabled = true;
+  el.pathSubmit.textContent = 'Loading…';
+  try {
+    const status = await api.loadModel(path);
+    el.pathInput.value = '';
+    if (el.chooserDialog.open) el.chooserDialog.close();
+    applyStatus(status);
+    announce(`${status.model.name} is loaded.`);
+    await loadConversations();
+  } catch (e) {
+    setChooserError(e.message);
+  } finally {
+    el.pathSubmit.disabled = false;
+    el.pathSubmit.textContent = 'Load';
+  }
+});
+
+function openChooserDialog() {
+  setChooserError(null);
+  if (state.status && !state.status.model.loaded) return; // the full-screen chooser is already showing
+  el.chooserDialog.append(el.chooser);
+  el.chooserDialog.showModal();
+  refreshStatus().catch(reportError);
+}
+
+el.demoChoose.addEventListener('click', (e) => { e.preventDefault(); openChooserDialog(); });
+el.modelName.addEventListener('click', openChooserDialog);
+el.chooserDialogClose.addEventListener('click', () => el.chooserDialog.close());
+el.chooserDialog.addEventListener('click', (e) => { if (e.target === el.chooserDialog) el.chooserDialog.close(); });
+
+// ---------------------------------------------------------------- conversations
+
+async function loadConversations() {
+  state.conversations = await api.conversations();
+  renderConversations();
+}
+
+function currentConversation() { return state.conversations.find((c) => c.id === state.currentId); }
+
+function renderConversations() {
+  el.emptyList.hidden = state.conversations.length > 0;
+  el.list.replaceChildren(...state.conversations.map(conversationItem));
+  const current = currentConversation();
+  const noModel = state.status && !state.status.model.loaded;
+  el.title.textContent = noModel ? 'Welcome to Lifelong' : current ? (current.title || 'New chat') : 'New chat';
+  document.title = current && current.title ? `${current.title} · Lifelong` : 'Lifelong';
+}
+
+function conversationItem(conv) {
+  const li = document.createElement('li');
+  li.className = 'conv';
+  li.dataset.testid = 'conversation-item';
+  li.dataset.id = String(conv.id);
+  const current = conv.id === state.currentId;
+  if (current) li.classList.add('current');
+  const open = button(conv.title || 'New chat', 'conv-open', () => selectConversation(conv.id));
+  open.title = conv.title || 'New chat';
+  if (current) open.setAttribute('aria-current', 'page');
+  const actions = document.createElement('span');
+  actions.className = 'conv-actions';
+  actions.append(
+    iconButton(`Rename “${conv.title || 'New chat'}”`, ICONS.pencil, 'conv-action', () => startRename(li, conv), 'conversation-rename'),
+    iconButton(`Delete “${conv.title || 'New chat'}”`, ICONS.trash, 'conv-action', () => confirmDelete(conv), 'conversation-delete'),
+  );
+  li.append(open, actions);
+  return li;
+}
+
+function startRename(li, conv) {
+  const input = document.createElement('input');
+  input.className = 'rename-input';
+  input.value = conv.title || '';
+  input.setAttribute('aria-label', 'Conversation title');
+  input.maxLength = 200;
+  li.replaceChildren(input);
+  input.focus();
+  input.select();
+  let finished = false;
+  const finish = async (save) => {
+    if (finished) return;
+    finished = true;
+    const title = input.value.trim();
+    if (save && title && title !== conv.title) {
+      try {
+        const updated = await api.rename(conv.id, title);
+        Object.assign(conv, updated);
+        await loadConversations(); // the server decides the order
+      } catch (e) { reportError(e); }
+    }
+    renderConversations();
+    el.list.querySelector(`[data-id="${conv.id}"] .conv-open`)?.focus();
+  };
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { e.preventDefault(); finish(true); }
+    else if (e.key === 'Escape') { e.preventDefault(); finish(false); }
+  });
+  input.addEventListener('blur', () => finish(true));
+}
+
+/** Our own modal (testable, styled); resolves true on confirm. */
+function confirmDialog(title, text, okLabel) {
+  el.confirmTitle.textContent = title;
+  el.confirmText.textContent = text;
+  el.confirmOk.textContent = okLabel;
+  return new Promise((resolve) => {
+    const done = (value) => {
+      el.confirmOk.removeEventListener('click', ok);
+      el.confirmCancel.removeEventListener('click', cancel);
+      el.confirm.removeEventListener('close', cancel);
+      if (el.confirm.open) el.confirm.close();
+      resolve(value);
+    };
+    const ok = () => done(true);
+    const cancel = () => done(false);
+    el.confirmOk.addEventListener('click', ok);
+    el.confirmCancel.addEventListener('click', cancel);
+    el.confirm.addEventListener('close', cancel);
+    el.confirm.showModal();
+    el.confirmCancel.focus();
+  });
+}
+
+async function confirmDelete(conv) {
+  const yes = await confirmDialog('Delete conversation?',
+    `“${conv.title || 'New chat'}” and all its messages will be deleted. This cannot be undone.`, 'Delete');
+  if (!yes) return;
+  try {
+    if (state.gen && state.gen.convId === conv.id) await stopGeneration();
+    await api.remove(conv.id);
+    if (state.currentId === conv.id) { rememberConversation(null); state.currentId = null; state.messages = []; renderMessages(); }
+    await loadConversations();
+    announce('Conversation deleted.');
+  } catch (e) { reportError(e); }
+}
+
+async function selectConversation(id) {
+  closeSidebar();
+  if (state.currentId === id) return;
+  state.currentId = id;
+  state.editing = false;
+  rememberConversation(id);
+  renderConversations();
+  state.messages = [];
+  renderMessages();
+  try {
+    const messages = await api.messages(id);
+    if (state.currentId !== id) return;
+    state.messages = messages;
+    mergeLiveMessage();
+    renderMessages();
+    el.input.focus({ preventScroll: true });
+  } catch (e) {
+    reportError(e);
+    if (e.status === 404) { state.currentId = null; await loadConversations().catch(reportError); renderMessages(); }
+  }
+}
+
+/** The conversation lives in the URL fragment, so a reload (or a bookmark) reopens it. */
+function rememberConversation(id) {
+  history.replaceState(null, '', id == null ? location.pathname : `#c${id}`);
+}
+
+function newChat() {
+  closeSidebar();
+  rememberConversation(null);
+  state.currentId = null;
+  state.messages = [];
+  state.editing = false;
+  renderConversations();
+  renderMessages();
+  el.input.focus();
+}
+
+// ---------------------------------------------------------------- messages
+
+function mergeLiveMessage() {
+  const gen = state.gen;
+  if (!gen || gen.convId !== state.currentId) return;
+  state.messages = state.messages.filter((m) => m.id !== gen.message.id && !(gen.user && m.id === gen.user.id));
+  if (gen.user) state.messages.push(gen.user);
+  state.messages.push(gen.message);
+}
+
+function renderMessages() {
+  const stick = isNearBottom();
+  if (!state.messages.length) {
+    el.inner.replaceChildren(emptyState());
+  } else {
+    const lastUser = findLastIndex(state.messages, (m) => m.role === 'user');
+    const lastAssistant = findLastIndex(state.messages, (m) => m.role === 'assistant');
+    const generating = !!state.gen;
+    el.inner.replaceChildren(...state.messages.map((m, i) =>
+      messageView(m, { canEdit: !generating && i === lastUser, canRegenerate: !generating && i === lastAssistant && i === state.messages.length - 1 })));
+  }
+  if (stick) scrollToBottom();
+  updateComposer();
+}
+
+function findLastIndex(array, test) {
+  for (let i = array.length - 1; i >= 0; i--) if (test(array[i])) return i;
+  return -1;
+}
+
+function emptyState() {
+  const div = document.createElement('div');
+  div.className = 'empty-chat';
+  const img = document.createElement('img');
+  img.src = 'favicon.svg'; img.alt = ''; img.width = 56; img.height = 56;
+  const h = document.createElement('h2');
+  h.textContent = 'What’s on your mind?';
+  const p = document.createElement('p');
+  p.textContent = 'Lifelong runs on your computer and learns from your conversations, a little every night.';
+  div.append(img, h, p);
+  return div;
+}
+
+function messageView(m, { canEdit, canRegenerate }) {
+  const article = document.createElement('article');
+  article.className = `message ${m.role}`;
+  article.dataset.testid = 'message';
+  article.dataset.role = m.role;
+  article.dataset.status = m.status || 'complete';
+  if (m.id != null) article.dataset.messageId = String(m.id);
+  article.setAttribute('aria-label', m.role === 'user' ? 'You' : 'Lifelong');
+
+  const content = document.createElement('div');
+  content.className = 'message-content';
+  content.dataset.testid = 'message-content';
+
+  if (m.role === 'user' && canEdit && state.editing) {
+    article.append(editView(m));
+    return article;
+  }
+  if (m.role === 'user') {
+    content.textContent = m.content; // plain text; CSS keeps the newlines
+  } else if (m.status === 'generating' && !m.content) {
+    content.append(typingIndicator());
+  } else {
+    renderMarkdown(content, m.content);
+  }
+  if (m.status === 'generating') article.setAttribute('aria-busy', 'true');
+  article.append(content);
+
+  if (m.role === 'assistant' && (m.status === 'partial' || m.status === 'error')) {
+    const note = document.createElement('p');
+    note.className = `message-note ${m.status}`;
+    note.textContent = m.status === 'partial' ? 'Stopped — this answer is incomplete.'
+      : `The answer was interrupted by an error${m.errorMessage ? `: ${m.errorMessage}` : '.'}`;
+    article.append(note);
+  }
+
+  const actions = document.createElement('div');
+  actions.className = 'message-actions';
+  if (m.role === 'assistant' && m.status !== 'generating' && m.content) {
+    actions.append(iconButton('Copy answer', ICONS.copy, 'msg-action', (e) => copyText(m.content, e.currentTarget)));
+  }
+  if (canRegenerate) actions.append(iconButton('Regenerate answer', ICONS.refresh, 'msg-action', regenerate, 'regenerate'));
+  if (canEdit) actions.append(iconButton('Edit message', ICONS.pencil, 'msg-action', () => { state.editing = true; renderMessages(); focusEdit(); }, 'edit-last'));
+  if (actions.childElementCount) article.append(actions);
+  return article;
+}
+
+function typingIndicator() {
+  const span = document.createElement('span');
+  span.className = 'typing';
+  span.setAttribute('role', 'status');
+  span.setAttribute('aria-label', 'Lifelong is thinking');
+  span.append(document.createElement('i'), document.createElement('i'), document.createElement('i'));
+  return span;
+}
+
+function editView(m) {
+  const form = document.createElement('form');
+  form.className = 'edit-form';
+  const area = document.createElement('textarea');
+  area.className = 'edit-input';
+  area.dataset.testid = 'edit-input';
+  area.value = m.content;
+  area.setAttribute('aria-label', 'Edit your message');
+  area.addEventListener('input', () => autoGrow(area, 320));
+  area.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { state.editing = false; renderMessages(); }
+    else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+  });
+  const actions = document.createElement('div');
+  actions.className = 'edit-actions';
+  const cancel = button('Cancel', 'btn', () => { state.editing = false; renderMessages(); });
+  const save = button('Save & resend', 'btn primary', null, 'edit-save');
+  save.type = 'submit';
+  actions.append(cancel, save);
+  form.append(area, actions);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = area.value.trim();
+    if (!text) { area.focus(); return; }
+    state.editing = false;
+    editLast(text);
+  });
+  return form;
+}
+
+function focusEdit() {
+  const area = el.inner.querySelector('.edit-input');
+  if (area) { autoGrow(area, 320); area.focus(); area.setSelectionRange(area.value.length, area.value.length); }
+}
+
+function isNearBottom() {
+  const m = el.messages;
+  return m.scrollHeight - m.scrollTop - m.clientHeight < 120;
+}
+
+function scrollToBottom() { el.messages.scrollTop = el.messages.scrollHeight; }
+
+function announce(text) {
+  el.live.textContent = '';
+  setTimeout(() => { el.live.textContent = text; }, 50);
+}
+
+// ---------------------------------------------------------------- generation
+
+async function send(text) {
+  if (state.gen) return;
+  hideError();
+  let convId = state.currentId;
+  if (convId == null) {
+    try {
+      const conv = await api.createConversation();
+      convId = conv.id;
+      state.currentId = conv.id;
+      rememberConversation(conv.id);
+      state.conversations = [conv, ...state.conversations.filter((c) => c.id !== conv.id)];
+      renderConversations();
+    } catch (e) { reportError(e); return false; }
+  }
+  const user = { id: null, role: 'user', content: text, status: 'complete', pending: true };
+  return stream(convId, `/api/conversations/${convId}/messages`, { content: text }, user);
+}
+
+async function regenerate() {
+  if (state.gen || state.currentId == null) return;
+  hideError();
+  state.messages = state.messages.filter((m, i) => !(i === state.messages.length - 1 && m.role === 'assistant'));
+  await stream(state.currentId, `/api/conversations/${state.currentId}/regenerate`, {}, null);
+}
+
+async function editLast(text) {
+  if (state.gen || state.currentId == null) return;
+  hideError();
+  const lastUser = findLastIndex(state.messages, (m) => m.role === 'user');
+  const previous = state.messages;
+  if (lastUser >= 0) state.messages = state.messages.slice(0, lastUser);
+  const user = { id: null, role: 'user', content: text, status: 'complete', pending: true };
+  const ok = await stream(state.currentId, `/api/conversations/${state.currentId}/edit`, { content: text }, user);
+  if (ok === false && state.messages.length <= lastUser) { state.messages = previous; renderMessages(); }
+}
+
+/**
+ * Opens one generation stream. `user` is the optimistic user message (null for regenerate).
+ * Returns false when the request was refused before any stream began.
+ */
+async function stream(convId, path, body, user) {
+  const controller = new AbortController();
+  const message = { id: null, role: 'assistant', content: '', status: 'generating' };
+  const gen = state.gen = { convId, controller, message, user };
+  if (user) state.messages.push(user);
+  state.messages.push(message);
+  renderMessages();
+  scrollToBottom();
+
+  let frame = 0;
+  const paint = () => {
+    frame = 0;
+    if (state.currentId !== convId) return;
+    const view = el.inner.querySelector('.message.generating-live .message-content');
+    if (!view) { renderMessages(); markLive(); return; }
+    const stick = isNearBottom();
+    renderMarkdown(view, message.content);
+    if (stick) scrollToBottom();
+  };
+  const schedule = () => { if (!frame) frame = requestAnimationFrame(paint); };
+  markLive();
+
+  let response;
+  try {
+    response = await request('POST', path, body, { raw: true, signal: controller.signal });
+  } catch (e) {
+    state.gen = null;
+    // Refused before generating (e.g. 409 busy, 503 no model): take the optimistic messages back.
+    if (state.currentId === convId) {
+      state.messages = state.messages.filter((m) => m !== message && m !== user);
+      renderMessages();
+    }
+    if (e.name !== 'AbortError') reportError(e);
+    if (e.status === 503) refreshStatus().catch(reportError);
+    updateComposer();
+    return false;
+  }
+
+  let finished = false;
+  try {
+    for await (const { event, data } of readEventStream(response.body)) {
+      let payload;
+      try { payload = JSON.parse(data); } catch { continue; }
+      if (event === 'user') {
+        Object.assign(user || (gen.user = {}), payload, { pending: false });
+      } else if (event === 'start') {
+        message.id = payload.messageId;
+      } else if (event === 'token') {
+        message.content += payload.text ?? '';
+        schedule();
+      } else if (event === 'done') {
+        Object.assign(message, payload);
+        finished = true;
+      } else if (event === 'error') {
+        message.status = 'error';
+        message.errorMessage = payload.error && payload.error.message;
+        finished = true;
+        reportError(new ApiError(message.errorMessage || 'Generation failed.', 500, 'server_error'));
+      }
+    }
+    if (!finished) message.status = message.content ? 'partial' : 'error';
+  } catch (e) {
+    if (e.name === 'AbortError') {
+      message.status = 'partial';
+    } else {
+      message.status = message.content ? 'partial' : 'error';
+      // The stream broke mid-way; find out whether the server itself is gone.
+      fetch('/healthz', { cache: 'no-store' }).catch(goOffline);
+      reportError(new ApiError('The answer stream was interrupted.', 0));
+    }
+  } finally {
+    if (frame) cancelAnimationFrame(frame);
+    if (state.gen === gen) state.gen = null;
+  }
+  if (state.currentId === convId) {
+    renderMessages();
+    announce(message.status === 'complete' ? 'Answer complete.' : message.status === 'partial' ? 'Answer stopped.' : 'Answer failed.');
+  }
+  updateComposer();
+  loadConversations().catch(reportError); // picks up the title set by the first answer, and the new order
+  return true;
+}
+
+function markLive() {
+  const gen = state.gen;
+  if (!gen) return;
+  const views = el.inner.querySelectorAll('.message');
+  const last = views[views.length - 1];
+  if (last && last.dataset.status === 'generating') last.classList.add('generating-live');
+}
+
+async function stopGeneration() {
+  const gen = state.gen;
+  if (!gen) return;
+  el.stop.disabled = true;
+  try { await api.stop(gen.convId); } catch (e) { if (e.type !== 'network') console.warn(e); }
+  // Let the server end the stream with its final `done` message; cut it ourselves only if that does not come soon.
+  for (let waited = 0; state.gen === gen && waited < 1500; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  if (state.gen === gen) gen.controller.abort();
+  el.stop.disabled = false;
+}
+
+// ---------------------------------------------------------------- composer
+
+function autoGrow(area, max = 240) {
+  area.style.height = 'auto';
+  area.style.height = `${Math.min(area.scrollHeight, max)}px`;
+  area.style.overflowY = area.scrollHeight > max ? 'auto' : 'hidden';
+}
+
+function updateComposer() {
+  const generating = !!state.gen;
+  el.send.hidden = generating;
+  el.stop.hidden = !generating;
+  el.send.disabled = generating || !el.input.value.trim();
+}
+
+el.input.addEventListener('input', () => { autoGrow(el.input); updateComposer(); });
+el.input.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    el.composer.requestSubmit();
+  }
+});
+el.composer.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = el.input.value.trim();
+  if (!text || state.gen) return;
+  el.input.value = '';
+  autoGrow(el.input);
+  updateComposer();
+  const sent = await send(text);
+  if (sent === false && !el.input.value) { // nothing was stored: give the text back
+    el.input.value = text;
+    autoGrow(el.input);
+    updateComposer();
+  }
+});
+el.stop.addEventListener('click', stopGeneration);
+el.newChat.addEventListener('click', newChat);
+el.bannerClose.addEventListener('click', hideError);
+
+// ---------------------------------------------------------------- sidebar (drawer on small screens)
+
+function openSidebar() {
+  el.app.dataset.sidebar = 'open';
+  el.scrim.hidden = false;
+  el.menuBtn.setAttribute('aria-expanded', 'true');
+  el.newChat.focus();
+}
+function closeSidebar() {
+  if (el.app.dataset.sidebar !== 'open') return;
+  el.app.dataset.sidebar = 'closed';
+  el.scrim.hidden = true;
+  el.menuBtn.setAttribute('aria-expanded', 'false');
+}
+el.menuBtn.addEventListener('click', openSidebar);
+el.sidebarClose.addEventListener('click', closeSidebar);
+el.scrim.addEventListener('click', closeSidebar);
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(); });
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  setupMarkdown();
+  updateComposer();
+  renderMessages();
+  try {
+    await refreshStatus();
+    await loadConversations();
+    await openFromUrl();
+  } catch (e) {
+    el.chat.hidden = false; // e.g. server down: show the chat with the banner rather than nothing
+    reportError(e);
+  }
+}
+
+async function openFromUrl() {
+  const fromUrl = Number((/^#c(\d+)$/.exec(location.hash) || [])[1]);
+  if (fromUrl && state.conversations.some((c) => c.id === fromUrl)) await selectConversation(fromUrl);
+}
+window.addEventListener('hashchange', () => openFromUrl().catch(reportError));
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+else start();
