@@ -28,7 +28,7 @@ public final class TestModels {
      */
     public static synchronized Path slow() {
         if (slow == null) {
-            var spec = new RandomLlamaModel.Spec("slow-test", 0, 6, 384, 6, 2, 1024, 4096, 7L, GgmlType.F16);
+            var spec = new RandomLlamaModel.Spec("slow-test", 95, 6, 384, 6, 2, 1024, 4096, 7L, GgmlType.F16);
             slow = RandomLlamaModel.write(spec, dir().resolve("slow.gguf"));
         }
         return slow;

@@ -45,7 +45,12 @@ public final class ModelsCommand implements Runnable {
             CatalogEntry entry = catalog.find(id).orElseThrow(() -> new UserFacingException("unknown model '" + id
                     + "'; choose one of " + catalog.entries().stream().map(CatalogEntry::id).toList()));
             ModelStore store = new ModelStore(common.dataDir());
-            Path file = store.pull(entry, new ModelDownloader(), new ConsoleProgressBar(System.out));
+            Path file;
+            try {
+                file = store.pull(entry, new ModelDownloader(), new ConsoleProgressBar(System.out));
+            } catch (java.io.IOException e) {
+                throw new UserFacingException("could not download " + id + ": " + e.getMessage());
+            }
             System.out.println("Downloaded and verified " + file);
             System.out.println("It is now the default model; start with ./lifelong serve");
         }

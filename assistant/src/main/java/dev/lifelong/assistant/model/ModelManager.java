@@ -123,7 +123,7 @@ public final class ModelManager implements AutoCloseable {
                 });
                 load(file);
                 download.set(new ModelStatus.DownloadState(id, "done", entry.sizeBytes(), entry.sizeBytes(), null));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | java.io.IOException e) {
                 log.warn("Download of {} failed: {}", id, e.getMessage());
                 ModelStatus.DownloadState d = download.get();
                 download.set(new ModelStatus.DownloadState(id, "failed", d == null ? 0 : d.bytes(), entry.sizeBytes(), e.getMessage()));

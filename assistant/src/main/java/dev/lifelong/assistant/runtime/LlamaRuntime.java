@@ -1,7 +1,6 @@
 package dev.lifelong.assistant.runtime;
 
 import de.kherud.llama.InferenceParameters;
-import de.kherud.llama.LlamaException;
 import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
@@ -57,7 +56,7 @@ public final class LlamaRuntime implements AutoCloseable {
             log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
                     (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
             return new LlamaRuntime(model, file, options);
-        } catch (LlamaException e) {
+        } catch (RuntimeException e) {
             throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
         }
     }
@@ -148,7 +147,9 @@ public final class LlamaRuntime implements AutoCloseable {
             }
             var reason = completionTokens >= maxTokens ? GenerationResult.FinishReason.LENGTH : GenerationResult.FinishReason.STOP;
             return new GenerationResult(text.toString(), reason, promptTokens, completionTokens);
-        } catch (LlamaException e) {
+        } catch (RuntimeException e) {
+            // de.kherud.llama.LlamaException is package-private; everything else (e.g. client gone) passes through
+            if (!e.getClass().getName().equals("de.kherud.llama.LlamaException")) throw e;
             throw new GenerationException("llama.cpp failed while generating: " + e.getMessage(), e);
         } finally {
             active.decrementAndGet();

@@ -115,7 +115,7 @@ class ChatApiTest {
         assertError(server.post("/api/conversations/999999/messages", "{\"content\":\"hi\"}"), 404, "not found");
         assertError(server.get("/api/conversations/abc/messages"), 400, "positive number");
         assertError(server.patch("/api/conversations/" + id, "{\"title\":\"\"}"), 400, "title");
-        assertError(server.get("/api/nope"), 404, "no endpoint");
+        assertError(server.get("/api/nope"), 404, "not found");
         assertError(server.post("/api/conversations/" + id + "/regenerate", ""), 400, "no message");
         String big = "{\"content\":\"" + "x".repeat((1 << 20) + 10) + "\"}";
         assertError(server.post("/api/conversations/" + id + "/messages", big), 413, "larger than");
