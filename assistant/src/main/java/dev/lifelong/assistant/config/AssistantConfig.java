@@ -50,5 +50,9 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
         return new GenerationOptions(maxTokens, temperature, 0.95f, -1, List.of());
     }
 
+    public AssistantConfig withDataDir(Path dir) {
+        return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt);
+    }
+
     public Path databaseFile() { return dataDir.resolve("lifelong.db"); }
 }
