@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kills a writing JVM with SIGKILL and checks that every write it saw committed survived, in an intact file. */
@@ -23,10 +24,12 @@ class CrashSafetyTest {
     Path dir;
 
     @Test
+    @Timeout(120) // guards against a child that stalls without exiting; not a performance bound
     void everyCommittedMessageSurvivesAKilledWriter() throws Exception {
         Path file = dir.resolve("lifelong.db");
         Path childErrors = dir.resolve("child-stderr.txt");
-        String java = ProcessHandle.current().info().command().orElseThrow();
+        String java = ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Process child = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), CrashWriter.class.getName(), file.toString()))
                 .redirectError(childErrors.toFile())
