@@ -110,6 +110,7 @@ public final class ModelDownloader {
         }
 
         IOException lastFailure = null;
+        boolean restartedFromScratch = false;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             if (attempt > 1 && lastFailure != null) {
                 Duration wait = initialBackoff.multipliedBy(1L << Math.min(attempt - 2, 10));
@@ -119,6 +120,15 @@ public final class ModelDownloader {
             }
             try {
                 if (fetch(url, state, expectedSize, progress, isCancelled, expectedHash)) {
+                    if (state.resumed && !restartedFromScratch && !state.matches(expectedHash, expectedSize)) {
+                        // Old bytes (a stale or damaged part) may be to blame, not the server: one clean try.
+                        progress.onMessage("the resumed download does not verify; downloading it again from the start");
+                        state.reset();
+                        restartedFromScratch = true;
+                        lastFailure = null;
+                        attempt--;
+                        continue;
+                    }
                     return finish(url, target, state, expectedHash, expectedSize);
                 }
                 lastFailure = null; // the part was discarded; start again at once
@@ -187,6 +197,7 @@ public final class ModelDownloader {
                     if (contentLength >= 0) {
                         contentLength += offset;
                     }
+                    state.resumed = true;
                 }
                 case 416 -> {
                     // The part is at least as long as the file: it is either complete or garbage.
@@ -322,6 +333,8 @@ public final class ModelDownloader {
         final Path path;
         final MessageDigest digest;
         long length;
+        /** Whether some of the bytes came from an earlier request or an earlier run. */
+        boolean resumed;
 
         private PartFile(Path path) {
             this.path = path;
@@ -341,6 +354,7 @@ public final class ModelDownloader {
                     Files.delete(path);
                 } else if (size > 0) {
                     part.rehash(progress);
+                    part.resumed = true;
                 }
             }
             return part;
@@ -405,6 +419,11 @@ public final class ModelDownloader {
             Files.deleteIfExists(path);
             digest.reset();
             length = 0;
+            resumed = false;
+        }
+
+        boolean matches(String expectedHash, long expectedSize) {
+            return (expectedSize <= 0 || length == expectedSize) && currentHash().equals(expectedHash);
         }
 
         void delete() {
