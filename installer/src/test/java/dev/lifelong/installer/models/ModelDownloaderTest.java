@@ -100,6 +100,22 @@ class ModelDownloaderTest {
     }
 
     @Test
+    void resumesAfterTheConnectionStalls() throws Exception {
+        long stallAt = 800_001;
+        server.stallFirstResponseAfter = stallAt;
+        ModelDownloader impatient = new ModelDownloader(ModelDownloader.defaultClient(), 3, Duration.ofMillis(10),
+                Duration.ofMillis(400));
+        long started = System.nanoTime();
+
+        impatient.download(server.fileUri(), target, server.sha256, SIZE, null, () -> false);
+
+        assertThat(server.ranges).containsExactly("", "bytes=" + stallAt + "-");
+        assertThat(Files.readAllBytes(target)).isEqualTo(server.content);
+        // It gave up on the stalled connection rather than waiting for the server to drop it.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(LoopbackFileServer.STALL_MILLIS));
+    }
+
+    @Test
     void startsOverWhenTheServerIgnoresRange() throws Exception {
         server.honourRange = false;
         Files.createDirectories(target.getParent());
