@@ -3,6 +3,7 @@ package dev.lifelong.installer.models;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,19 +52,32 @@ public final class ModelDownloader {
     private final HttpClient client;
     private final int maxAttempts;
     private final Duration initialBackoff;
+    private final Duration stallTimeout;
 
-    /** 5 attempts, backoff starting at 1 s, redirects followed, 30 s connect timeout. */
+    /** 5 attempts, backoff starting at 1 s, redirects followed, 30 s connect timeout, 60 s stall timeout. */
     public ModelDownloader() {
         this(defaultClient(), 5, Duration.ofSeconds(1));
     }
 
     public ModelDownloader(HttpClient client, int maxAttempts, Duration initialBackoff) {
+        this(client, maxAttempts, initialBackoff, Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param stallTimeout a connection that delivers no bytes for this long is dropped and the download resumed
+     *                     (the client's request timeout only covers the wait for the response headers)
+     */
+    public ModelDownloader(HttpClient client, int maxAttempts, Duration initialBackoff, Duration stallTimeout) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1");
         }
         this.client = Objects.requireNonNull(client, "client");
         this.maxAttempts = maxAttempts;
         this.initialBackoff = Objects.requireNonNull(initialBackoff, "initialBackoff");
+        this.stallTimeout = Objects.requireNonNull(stallTimeout, "stallTimeout");
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive");
+        }
     }
 
     public static HttpClient defaultClient() {
@@ -110,6 +125,7 @@ public final class ModelDownloader {
         }
 
         IOException lastFailure = null;
+        boolean restartedFromScratch = false;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             if (attempt > 1 && lastFailure != null) {
                 Duration wait = initialBackoff.multipliedBy(1L << Math.min(attempt - 2, 10));
@@ -119,6 +135,15 @@ public final class ModelDownloader {
             }
             try {
                 if (fetch(url, state, expectedSize, progress, isCancelled, expectedHash)) {
+                    if (state.resumed && !restartedFromScratch && !state.matches(expectedHash, expectedSize)) {
+                        // Old bytes (a stale or damaged part) may be to blame, not the server: one clean try.
+                        progress.onMessage("the resumed download does not verify; downloading it again from the start");
+                        state.reset();
+                        restartedFromScratch = true;
+                        lastFailure = null;
+                        attempt--;
+                        continue;
+                    }
                     return finish(url, target, state, expectedHash, expectedSize);
                 }
                 lastFailure = null; // the part was discarded; start again at once
@@ -187,6 +212,7 @@ public final class ModelDownloader {
                     if (contentLength >= 0) {
                         contentLength += offset;
                     }
+                    state.resumed = true;
                 }
                 case 416 -> {
                     // The part is at least as long as the file: it is either complete or garbage.
@@ -217,7 +243,18 @@ public final class ModelDownloader {
                         + "corrupted. Nothing was kept.");
             }
             long total = expectedSize > 0 ? expectedSize : contentLength;
-            state.append(body, total, progress, cancelled);
+            try (StallWatchdog watchdog = new StallWatchdog(body, stallTimeout)) {
+                try {
+                    state.append(watchdog.stream(), total, progress, cancelled);
+                } catch (DownloadCancelledException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw watchdog.stalled() ? watchdog.failure() : e;
+                }
+                if (watchdog.stalled()) {
+                    throw watchdog.failure();
+                }
+            }
             if (expectedSize > 0 && state.length < expectedSize) {
                 throw new IOException("connection closed after " + state.length + " of " + expectedSize + " bytes");
             }
@@ -317,11 +354,71 @@ public final class ModelDownloader {
         }
     }
 
+    /** Closes a response body that has delivered nothing for too long, so that a blocked read returns. */
+    private static final class StallWatchdog implements AutoCloseable {
+        private final InputStream body;
+        private final Duration timeout;
+        private final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+        private volatile boolean stalled;
+        private final Thread thread;
+
+        StallWatchdog(InputStream body, Duration timeout) {
+            this.body = body;
+            this.timeout = timeout;
+            this.thread = Thread.ofVirtual().name("download-stall-watchdog").start(this::watch);
+        }
+
+        InputStream stream() {
+            return new FilterInputStream(body) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    lastActivity.set(System.nanoTime());
+                    return n;
+                }
+            };
+        }
+
+        private void watch() {
+            long limit = timeout.toNanos();
+            try {
+                while (true) {
+                    long idle = System.nanoTime() - lastActivity.get();
+                    if (idle >= limit) {
+                        stalled = true;
+                        body.close();
+                        return;
+                    }
+                    Thread.sleep(Math.max(1, (limit - idle) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                // download finished first
+            } catch (IOException e) {
+                log.debug("closing a stalled response body failed", e);
+            }
+        }
+
+        boolean stalled() {
+            return stalled;
+        }
+
+        IOException failure() {
+            return new IOException("no data received for " + timeout.toSeconds() + " s; the connection stalled");
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
+    }
+
     /** The .part file together with the running hash of exactly the bytes it holds. */
     private static final class PartFile {
         final Path path;
         final MessageDigest digest;
         long length;
+        /** Whether some of the bytes came from an earlier request or an earlier run. */
+        boolean resumed;
 
         private PartFile(Path path) {
             this.path = path;
@@ -341,6 +438,7 @@ public final class ModelDownloader {
                     Files.delete(path);
                 } else if (size > 0) {
                     part.rehash(progress);
+                    part.resumed = true;
                 }
             }
             return part;
@@ -405,6 +503,11 @@ public final class ModelDownloader {
             Files.deleteIfExists(path);
             digest.reset();
             length = 0;
+            resumed = false;
+        }
+
+        boolean matches(String expectedHash, long expectedSize) {
+            return (expectedSize <= 0 || length == expectedSize) && currentHash().equals(expectedHash);
         }
 
         void delete() {

@@ -13,6 +13,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real HTTP server on 127.0.0.1 serving one generated file, with faults switched on per test. */
@@ -27,10 +29,14 @@ final class LoopbackFileServer implements AutoCloseable {
     volatile boolean honourRange = true;
     /** When >= 0, the first request gets this many bytes and then the connection is dropped. */
     volatile long cutFirstResponseAfter = -1;
+    /** When >= 0, the first request gets this many bytes and then nothing for {@link #STALL_MILLIS}. */
+    volatile long stallFirstResponseAfter = -1;
+    static final long STALL_MILLIS = 3000;
     /** Answer this many requests with 503 first. */
     final AtomicInteger failuresToServe = new AtomicInteger();
 
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
 
     LoopbackFileServer(int size) throws Exception {
         content = new byte[size];
@@ -47,6 +53,7 @@ final class LoopbackFileServer implements AutoCloseable {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
         });
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -90,6 +97,12 @@ final class LoopbackFileServer implements AutoCloseable {
             sleep(300); // let the client drain what it got before the connection drops
             throw new IOException("test server drops the connection on purpose");
         }
+        if (n == 1 && stallFirstResponseAfter >= 0) {
+            body.write(content, (int) start, (int) stallFirstResponseAfter);
+            body.flush();
+            sleep(STALL_MILLIS);
+            throw new IOException("test server gives up on the stalled response");
+        }
         body.write(content, (int) start, length);
         body.close();
     }
@@ -105,5 +118,6 @@ final class LoopbackFileServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }

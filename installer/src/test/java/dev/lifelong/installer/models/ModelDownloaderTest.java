@@ -100,6 +100,22 @@ class ModelDownloaderTest {
     }
 
     @Test
+    void resumesAfterTheConnectionStalls() throws Exception {
+        long stallAt = 800_001;
+        server.stallFirstResponseAfter = stallAt;
+        ModelDownloader impatient = new ModelDownloader(ModelDownloader.defaultClient(), 3, Duration.ofMillis(10),
+                Duration.ofMillis(400));
+        long started = System.nanoTime();
+
+        impatient.download(server.fileUri(), target, server.sha256, SIZE, null, () -> false);
+
+        assertThat(server.ranges).containsExactly("", "bytes=" + stallAt + "-");
+        assertThat(Files.readAllBytes(target)).isEqualTo(server.content);
+        // It gave up on the stalled connection rather than waiting for the server to drop it.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(LoopbackFileServer.STALL_MILLIS));
+    }
+
+    @Test
     void startsOverWhenTheServerIgnoresRange() throws Exception {
         server.honourRange = false;
         Files.createDirectories(target.getParent());
@@ -136,6 +152,42 @@ class ModelDownloaderTest {
     }
 
     @Test
+    void aStaleFullLengthPartThatDoesNotVerifyIsRefetchedOnce() throws Exception {
+        Files.createDirectories(target.getParent());
+        Files.write(part(), new byte[SIZE]);
+
+        downloader.download(server.fileUri(), target, server.sha256, SIZE, null, () -> false);
+
+        assertThat(server.ranges).containsExactly("");
+        assertThat(Files.readAllBytes(target)).isEqualTo(server.content);
+    }
+
+    @Test
+    void aDamagedResumedPartIsRefetchedOnceFromTheStart() throws Exception {
+        Files.createDirectories(target.getParent());
+        Files.write(part(), new byte[700_000]);
+
+        downloader.download(server.fileUri(), target, server.sha256, SIZE, null, () -> false);
+
+        assertThat(server.ranges).containsExactly("bytes=700000-", "");
+        assertThat(Files.readAllBytes(target)).isEqualTo(server.content);
+    }
+
+    @Test
+    void wrongChecksumAfterAResumeStillFailsAfterOneCleanRetry() throws Exception {
+        Files.createDirectories(target.getParent());
+        Files.write(part(), Arrays.copyOf(server.content, 700_000));
+        String wrong = "0".repeat(64);
+
+        assertThatThrownBy(() -> downloader.download(server.fileUri(), target, wrong, SIZE, null, () -> false))
+                .isInstanceOf(ModelDownloadException.class)
+                .hasMessageContaining("expected sha256 " + wrong);
+        assertThat(server.ranges).containsExactly("bytes=700000-", "");
+        assertThat(target).doesNotExist();
+        assertThat(part()).doesNotExist();
+    }
+
+    @Test
     void wrongChecksumDeletesEverythingAndSaysWhy() {
         String wrong = "0".repeat(64);
 
@@ -146,6 +198,7 @@ class ModelDownloaderTest {
                 .hasMessageContaining("replaced upstream or corrupted");
         assertThat(target).doesNotExist();
         assertThat(part()).doesNotExist();
+        assertThat(server.requests).hasValue(1);
     }
 
     @Test
