@@ -154,8 +154,10 @@ function renderMarkdown(target, text) {
 function decorateCode(code) {
   if (window.hljs) {
     const lang = [...code.classList].find((c) => c.startsWith('language-'))?.slice(9);
-    if (!lang || !hljs.getLanguage(lang)) code.classList.add('nohighlight-auto');
-    try { hljs.highlightElement(code); } catch { /* leave it plain */ }
+    try {
+      if (lang && !hljs.getLanguage(lang)) code.classList.add('hljs'); // unknown language: styled but plain
+      else hljs.highlightElement(code); // known language, or none: highlight.js detects it
+    } catch { /* leave it plain */ }
   }
   const pre = code.parentElement;
   const wrap = document.createElement('div');
@@ -422,8 +424,13 @@ async function loadConversations() {
 function currentConversation() { return state.conversations.find((c) => c.id === state.currentId); }
 
 function renderConversations() {
+  if (state.renaming) { updateTitle(); return; } // don't pull the rename field away from under the user's fingers
   el.emptyList.hidden = state.conversations.length > 0;
   el.list.replaceChildren(...state.conversations.map(conversationItem));
+  updateTitle();
+}
+
+function updateTitle() {
   const current = currentConversation();
   const noModel = state.status && !state.status.model.loaded;
   el.title.textContent = noModel ? 'Welcome to Lifelong' : current ? (current.title || 'New chat') : 'New chat';
@@ -455,14 +462,17 @@ function startRename(li, conv) {
   input.className = 'rename-input';
   input.value = conv.title || '';
   input.setAttribute('aria-label', 'Conversation title');
+  input.dataset.testid = 'rename-input';
   input.maxLength = 200;
   li.replaceChildren(input);
+  state.renaming = true;
   input.focus();
   input.select();
   let finished = false;
   const finish = async (save) => {
     if (finished) return;
     finished = true;
+    state.renaming = false;
     const title = input.value.trim();
     if (save && title && title !== conv.title) {
       try {
@@ -910,8 +920,7 @@ async function start() {
   updateComposer();
   renderMessages();
   try {
-    await refreshStatus();
-    await loadConversations();
+    await Promise.all([refreshStatus(), loadConversations()]);
     await openFromUrl();
   } catch (e) {
     el.chat.hidden = false; // e.g. server down: show the chat with the banner rather than nothing
