@@ -657,7 +657,6 @@ function messageView(m, { canEdit, canRegenerate }) {
 function typingIndicator() {
   const span = document.createElement('span');
   span.className = 'typing';
-  span.setAttribute('role', 'status');
   span.setAttribute('aria-label', 'Lifelong is thinking');
   span.append(document.createElement('i'), document.createElement('i'), document.createElement('i'));
   return span;
@@ -710,6 +709,10 @@ function announce(text) {
   setTimeout(() => { el.live.textContent = text; }, 50);
 }
 
+function announceThinking() {
+  announce('Lifelong is thinking…');
+}
+
 // ---------------------------------------------------------------- generation
 
 async function send(text) {
@@ -760,6 +763,7 @@ async function stream(convId, path, body, user) {
   state.messages.push(message);
   renderMessages();
   scrollToBottom();
+  announceThinking();
 
   let frame = 0;
   const paint = () => {
@@ -828,7 +832,10 @@ async function stream(convId, path, body, user) {
   }
   if (state.currentId === convId) {
     renderMessages();
-    announce(message.status === 'complete' ? 'Answer complete.' : message.status === 'partial' ? 'Answer stopped.' : 'Answer failed.');
+    // The list itself is re-rendered freely, so the answer reaches screen readers through the live region, once.
+    const spoken = el.inner.querySelector(`[data-message-id="${message.id}"] .message-content`)?.textContent || message.content;
+    const note = message.status === 'complete' ? '' : message.status === 'partial' ? ' (stopped)' : ' (interrupted by an error)';
+    announce(`Lifelong: ${spoken}${note}`);
   }
   updateComposer();
   loadConversations().catch(reportError); // picks up the title set by the first answer, and the new order
