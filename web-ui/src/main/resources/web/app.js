@@ -833,7 +833,9 @@ async function stream(convId, path, body, user) {
   if (state.currentId === convId) {
     renderMessages();
     // The list itself is re-rendered freely, so the answer reaches screen readers through the live region, once.
-    const spoken = el.inner.querySelector(`[data-message-id="${message.id}"] .message-content`)?.textContent || message.content;
+    const rendered = el.inner.querySelector(`[data-message-id="${message.id}"] .message-content`)?.cloneNode(true);
+    rendered?.querySelectorAll('.code-bar').forEach((bar) => bar.remove());
+    const spoken = rendered?.textContent.trim() || message.content;
     const note = message.status === 'complete' ? '' : message.status === 'partial' ? ' (stopped)' : ' (interrupted by an error)';
     announce(`Lifelong: ${spoken}${note}`);
   }
