@@ -296,9 +296,8 @@ function applyStatus(status) {
     el.chooserScreen.hidden = true;
     el.chat.hidden = false;
     if (el.chooser.parentElement === el.chooserScreen) el.chooserDialog.append(el.chooser);
-    if (download && download.state === 'done' && el.chooserDialog.open && state.watchingDownload) el.chooserDialog.close();
   }
-  const message = (download && download.state === 'failed' && download.error) || (!model.loaded && model.error) || '';
+  const message = (download && download.state === 'failed' && download.error) || model.error || '';
   if (!el.modelError.dataset.local) {
     el.modelError.textContent = message ? (download && download.state === 'failed' ? `Download failed: ${message}` : message) : '';
     el.modelError.hidden = !message;
@@ -306,16 +305,25 @@ function applyStatus(status) {
   renderChoices(status.choices || [], download);
   renderConversations();
 
+  // Poll while a download runs, and after it is done until the server has loaded the new model.
   clearTimeout(state.statusTimer);
+  if (downloading && !state.watch) { // e.g. the page was reloaded during a download
+    state.watch = { before: model.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
+  }
+  const watch = state.watch;
+  const newModelUp = model.loaded && `${model.path}|${model.name}` !== watch?.before;
   if (downloading) {
-    state.watchingDownload = true;
     state.statusTimer = setTimeout(() => refreshStatus().catch(reportError), 1000);
-  } else if (state.watchingDownload) {
-    state.watchingDownload = false;
-    if (model.loaded && download && download.state === 'done') {
+  } else if (watch && download && download.state === 'done' && !newModelUp && ++watch.waits < 180) {
+    state.statusTimer = setTimeout(() => refreshStatus().catch(reportError), 1000);
+  } else if (watch) {
+    state.watch = null;
+    if (download && download.state === 'done' && newModelUp) {
       if (el.chooserDialog.open) el.chooserDialog.close();
       announce(`${model.name} is ready.`);
+      loadConversations().catch(reportError);
     }
+    renderChoices(status.choices || [], download);
   }
 }
 
@@ -341,7 +349,7 @@ function renderChoices(choices, download) {
     btn.disabled = !!running;
     btn.setAttribute('aria-label', `Download ${choice.name}`);
     li.append(info, btn);
-    if (mine && (running || download.state === 'done')) {
+    if (mine && (running || (download.state === 'done' && state.watch))) {
       const total = download.total || choice.sizeBytes || 1;
       const pct = download.state === 'done' ? 100 : Math.min(100, Math.floor((download.bytes / total) * 100));
       const progress = document.createElement('div');
@@ -371,10 +379,12 @@ function setChooserError(message) {
 async function startDownload(id) {
   setChooserError(null);
   try {
+    const model = state.status?.model;
+    state.watch = { before: model?.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
     await api.download(id);
-    state.watchingDownload = true;
     await refreshStatus();
   } catch (e) {
+    state.watch = null;
     setChooserError(e.message);
   }
 }
