@@ -154,8 +154,10 @@ function renderMarkdown(target, text) {
 function decorateCode(code) {
   if (window.hljs) {
     const lang = [...code.classList].find((c) => c.startsWith('language-'))?.slice(9);
-    if (!lang || !hljs.getLanguage(lang)) code.classList.add('nohighlight-auto');
-    try { hljs.highlightElement(code); } catch { /* leave it plain */ }
+    try {
+      if (lang && !hljs.getLanguage(lang)) code.classList.add('hljs'); // unknown language: styled but plain
+      else hljs.highlightElement(code); // known language, or none: highlight.js detects it
+    } catch { /* leave it plain */ }
   }
   const pre = code.parentElement;
   const wrap = document.createElement('div');
@@ -294,9 +296,8 @@ function applyStatus(status) {
     el.chooserScreen.hidden = true;
     el.chat.hidden = false;
     if (el.chooser.parentElement === el.chooserScreen) el.chooserDialog.append(el.chooser);
-    if (download && download.state === 'done' && el.chooserDialog.open && state.watchingDownload) el.chooserDialog.close();
   }
-  const message = (download && download.state === 'failed' && download.error) || (!model.loaded && model.error) || '';
+  const message = (download && download.state === 'failed' && download.error) || model.error || '';
   if (!el.modelError.dataset.local) {
     el.modelError.textContent = message ? (download && download.state === 'failed' ? `Download failed: ${message}` : message) : '';
     el.modelError.hidden = !message;
@@ -304,16 +305,25 @@ function applyStatus(status) {
   renderChoices(status.choices || [], download);
   renderConversations();
 
+  // Poll while a download runs, and after it is done until the server has loaded the new model.
   clearTimeout(state.statusTimer);
+  if (downloading && !state.watch) { // e.g. the page was reloaded during a download
+    state.watch = { before: model.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
+  }
+  const watch = state.watch;
+  const newModelUp = model.loaded && `${model.path}|${model.name}` !== watch?.before;
   if (downloading) {
-    state.watchingDownload = true;
     state.statusTimer = setTimeout(() => refreshStatus().catch(reportError), 1000);
-  } else if (state.watchingDownload) {
-    state.watchingDownload = false;
-    if (model.loaded && download && download.state === 'done') {
+  } else if (watch && download && download.state === 'done' && !newModelUp && ++watch.waits < 180) {
+    state.statusTimer = setTimeout(() => refreshStatus().catch(reportError), 1000);
+  } else if (watch) {
+    state.watch = null;
+    if (download && download.state === 'done' && newModelUp) {
       if (el.chooserDialog.open) el.chooserDialog.close();
       announce(`${model.name} is ready.`);
+      loadConversations().catch(reportError);
     }
+    renderChoices(status.choices || [], download);
   }
 }
 
@@ -339,7 +349,7 @@ function renderChoices(choices, download) {
     btn.disabled = !!running;
     btn.setAttribute('aria-label', `Download ${choice.name}`);
     li.append(info, btn);
-    if (mine && (running || download.state === 'done')) {
+    if (mine && (running || (download.state === 'done' && state.watch))) {
       const total = download.total || choice.sizeBytes || 1;
       const pct = download.state === 'done' ? 100 : Math.min(100, Math.floor((download.bytes / total) * 100));
       const progress = document.createElement('div');
@@ -369,10 +379,12 @@ function setChooserError(message) {
 async function startDownload(id) {
   setChooserError(null);
   try {
+    const model = state.status?.model;
+    state.watch = { before: model?.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
     await api.download(id);
-    state.watchingDownload = true;
     await refreshStatus();
   } catch (e) {
+    state.watch = null;
     setChooserError(e.message);
   }
 }
@@ -422,8 +434,13 @@ async function loadConversations() {
 function currentConversation() { return state.conversations.find((c) => c.id === state.currentId); }
 
 function renderConversations() {
+  if (state.renaming) { updateTitle(); return; } // don't pull the rename field away from under the user's fingers
   el.emptyList.hidden = state.conversations.length > 0;
   el.list.replaceChildren(...state.conversations.map(conversationItem));
+  updateTitle();
+}
+
+function updateTitle() {
   const current = currentConversation();
   const noModel = state.status && !state.status.model.loaded;
   el.title.textContent = noModel ? 'Welcome to Lifelong' : current ? (current.title || 'New chat') : 'New chat';
@@ -455,14 +472,17 @@ function startRename(li, conv) {
   input.className = 'rename-input';
   input.value = conv.title || '';
   input.setAttribute('aria-label', 'Conversation title');
+  input.dataset.testid = 'rename-input';
   input.maxLength = 200;
   li.replaceChildren(input);
+  state.renaming = true;
   input.focus();
   input.select();
   let finished = false;
   const finish = async (save) => {
     if (finished) return;
     finished = true;
+    state.renaming = false;
     const title = input.value.trim();
     if (save && title && title !== conv.title) {
       try {
@@ -647,7 +667,6 @@ function messageView(m, { canEdit, canRegenerate }) {
 function typingIndicator() {
   const span = document.createElement('span');
   span.className = 'typing';
-  span.setAttribute('role', 'status');
   span.setAttribute('aria-label', 'Lifelong is thinking');
   span.append(document.createElement('i'), document.createElement('i'), document.createElement('i'));
   return span;
@@ -700,6 +719,10 @@ function announce(text) {
   setTimeout(() => { el.live.textContent = text; }, 50);
 }
 
+function announceThinking() {
+  announce('Lifelong is thinking…');
+}
+
 // ---------------------------------------------------------------- generation
 
 async function send(text) {
@@ -750,6 +773,7 @@ async function stream(convId, path, body, user) {
   state.messages.push(message);
   renderMessages();
   scrollToBottom();
+  announceThinking();
 
   let frame = 0;
   const paint = () => {
@@ -818,7 +842,12 @@ async function stream(convId, path, body, user) {
   }
   if (state.currentId === convId) {
     renderMessages();
-    announce(message.status === 'complete' ? 'Answer complete.' : message.status === 'partial' ? 'Answer stopped.' : 'Answer failed.');
+    // The list itself is re-rendered freely, so the answer reaches screen readers through the live region, once.
+    const rendered = el.inner.querySelector(`[data-message-id="${message.id}"] .message-content`)?.cloneNode(true);
+    rendered?.querySelectorAll('.code-bar').forEach((bar) => bar.remove());
+    const spoken = rendered?.textContent.trim() || message.content;
+    const note = message.status === 'complete' ? '' : message.status === 'partial' ? ' (stopped)' : ' (interrupted by an error)';
+    announce(`Lifelong: ${spoken}${note}`);
   }
   updateComposer();
   loadConversations().catch(reportError); // picks up the title set by the first answer, and the new order
@@ -910,8 +939,7 @@ async function start() {
   updateComposer();
   renderMessages();
   try {
-    await refreshStatus();
-    await loadConversations();
+    await Promise.all([refreshStatus(), loadConversations()]);
     await openFromUrl();
   } catch (e) {
     el.chat.hidden = false; // e.g. server down: show the chat with the banner rather than nothing
