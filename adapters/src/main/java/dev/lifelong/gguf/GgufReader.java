@@ -30,6 +30,9 @@ public final class GgufReader {
     /** Longer keys or values than this are not metadata but damage; chat templates are a few KiB. */
     static final int MAX_STRING_BYTES = 16 << 20;
     static final int MAX_NESTING = 8;
+    /** Real models have a few thousand tensors and a few dozen keys; far more means a damaged header. */
+    static final long MAX_TENSORS = 1 << 24;
+    static final long MAX_METADATA = 1 << 24;
 
     private GgufReader() {
     }
@@ -81,15 +84,18 @@ public final class GgufReader {
         }
         long tensorCount = in.i64();
         long kvCount = in.i64();
-        // A tensor info takes at least 8 (name length) + 4 (dims) + 4 (type) + 8 (offset) bytes, a key/value pair at
-        // least 8 + 4 + 1; more than fit in the file means the header is garbage.
-        if (tensorCount < 0 || tensorCount > in.remaining() / 24) {
-            throw in.error("absurd tensor count " + Long.toUnsignedString(tensorCount) + " (the file has only "
-                    + fileSize + " bytes); the header is damaged");
+        if (tensorCount < 0 || tensorCount > MAX_TENSORS) {
+            throw in.error("absurd tensor count " + Long.toUnsignedString(tensorCount) + "; the header is damaged");
         }
-        if (kvCount < 0 || kvCount > in.remaining() / 13) {
-            throw in.error("absurd metadata count " + Long.toUnsignedString(kvCount) + " (the file has only "
-                    + fileSize + " bytes); the header is damaged");
+        if (kvCount < 0 || kvCount > MAX_METADATA) {
+            throw in.error("absurd metadata count " + Long.toUnsignedString(kvCount) + "; the header is damaged");
+        }
+        // A tensor info takes at least 8 (name length) + 4 (dims) + 4 (type) + 8 (offset) bytes, a key/value pair at
+        // least 8 + 4 + 1.
+        if (tensorCount * 24 + kvCount * 13 > in.remaining()) {
+            throw in.error("file is truncated in the header: it declares " + kvCount + " metadata entries and "
+                    + tensorCount + " tensors, which cannot fit in its " + fileSize
+                    + " bytes — the download may be incomplete");
         }
 
         Map<String, GgufFile.Entry> metadata = new LinkedHashMap<>();
@@ -280,8 +286,9 @@ public final class GgufReader {
         String string() throws IOException {
             long length = i64();
             if (length < 0 || length > remaining()) {
-                throw error("string length " + Long.toUnsignedString(length) + " in the " + section
-                        + " goes beyond the end of the file (" + fileSize + " bytes); the file is truncated or damaged");
+                throw error("file is truncated in the " + section + ": string length " + Long.toUnsignedString(length)
+                        + " goes beyond the end of the file (" + fileSize
+                        + " bytes) — the download may be incomplete, or the file is damaged");
             }
             if (length > MAX_STRING_BYTES) {
                 throw error("string of " + length + " bytes in the " + section + " is implausibly long");
@@ -341,8 +348,9 @@ public final class GgufReader {
             }
             long count = i64();
             if (count < 0 || count > remaining() / elementType.minBytes()) {
-                throw error("array of " + Long.toUnsignedString(count) + " " + elementType + " values in the "
-                        + section + " cannot fit in the file (" + fileSize + " bytes); the file is truncated or damaged");
+                throw error("file is truncated in the " + section + ": an array of " + Long.toUnsignedString(count)
+                        + " " + elementType + " values cannot fit in the file (" + fileSize
+                        + " bytes) — the download may be incomplete, or the file is damaged");
             }
             List<Object> values = new ArrayList<>((int) count);
             for (long i = 0; i < count; i++) {
