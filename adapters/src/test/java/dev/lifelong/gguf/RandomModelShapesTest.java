@@ -53,4 +53,18 @@ class RandomModelShapesTest {
         }
         assertThat(generate(file, 2)).isNotBlank();
     }
+
+    @Test
+    @Tag("slow")
+    void qwen25HalfShapedModelLoadsAndGenerates() {
+        Path file = RandomLlamaModel.write(RandomLlamaModel.Spec.qwen25Half(), dir.resolve("qwen2.5-0.5b.gguf"));
+        try (GgufFile gguf = GgufReader.read(file)) {
+            ModelInfo info = gguf.modelInfo();
+            assertThat(info.vocabSize()).isEqualTo(151936);
+            assertThat(info.blockCount()).isEqualTo(24);
+            assertThat(info.headCountKv()).isEqualTo(2);
+            assertThat(info.fileTypeLabel()).isEqualTo("F16");
+        }
+        assertThat(generate(file, 2)).isNotBlank();
+    }
 }
