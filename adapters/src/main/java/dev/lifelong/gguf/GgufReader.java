@@ -30,6 +30,8 @@ public final class GgufReader {
     /** Longer keys or values than this are not metadata but damage; chat templates are a few KiB. */
     static final int MAX_STRING_BYTES = 16 << 20;
     static final int MAX_NESTING = 8;
+    /** GGML_MAX_NAME: tensor names have at most 63 bytes. */
+    static final int MAX_NAME = 64;
     /** Real models have a few thousand tensors and a few dozen keys; far more means a damaged header. */
     static final long MAX_TENSORS = 1 << 24;
     static final long MAX_METADATA = 1 << 24;
@@ -102,6 +104,9 @@ public final class GgufReader {
         for (long i = 0; i < kvCount; i++) {
             in.section = "metadata entry " + (i + 1) + " of " + kvCount;
             String key = in.string();
+            if (key.isEmpty()) {
+                throw in.error("metadata entry " + (i + 1) + " has an empty key; the file is damaged");
+            }
             in.section = "metadata '" + key + "'";
             long typeId = in.u32();
             GgufValueType type = GgufValueType.fromId(typeId);
@@ -143,12 +148,15 @@ public final class GgufReader {
             in.section = "tensor info " + (i + 1) + " of " + tensorCount;
             String name = in.string();
             in.section = "tensor info '" + name + "'";
+            if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_NAME) {
+                throw in.error("tensor name '" + name + "' is longer than ggml allows (" + (MAX_NAME - 1) + " bytes)");
+            }
             if (!names.add(name)) {
                 throw in.error("duplicate tensor '" + name + "'");
             }
             long nDims = in.u32();
-            if (nDims == 0 || nDims > MAX_DIMS) {
-                throw in.error("tensor '" + name + "' has " + nDims + " dimensions (ggml allows 1 to " + MAX_DIMS + ")");
+            if (nDims > MAX_DIMS) {
+                throw in.error("tensor '" + name + "' has " + nDims + " dimensions (ggml allows up to " + MAX_DIMS + ")");
             }
             long[] shape = new long[(int) nDims];
             long elements = 1;
@@ -169,8 +177,9 @@ public final class GgufReader {
             } catch (GgufFormatException e) {
                 throw in.error("tensor '" + name + "': " + e.getMessage());
             }
-            if (shape[0] % type.blockSize() != 0) {
-                throw in.error("tensor '" + name + "' has rows of " + shape[0] + " elements, not a multiple of the "
+            long rowLength = nDims == 0 ? 1 : shape[0];
+            if (rowLength % type.blockSize() != 0) {
+                throw in.error("tensor '" + name + "' has rows of " + rowLength + " elements, not a multiple of the "
                         + type + " block size " + type.blockSize());
             }
             long offset = in.i64();
@@ -197,14 +206,14 @@ public final class GgufReader {
                         + " bytes — the download may be incomplete");
             }
         }
-        List<TensorInfo> byOffset = new ArrayList<>(tensors);
-        byOffset.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        for (int i = 1; i < byOffset.size(); i++) {
-            TensorInfo prev = byOffset.get(i - 1);
-            TensorInfo cur = byOffset.get(i);
-            if (prev.offset() + prev.byteSize() > cur.offset()) {
-                throw in.error("tensors '" + prev.name() + "' and '" + cur.name() + "' overlap; the file is damaged");
+        // llama.cpp (gguf.cpp) requires the data to be laid out in tensor order, each tensor padded to the alignment.
+        long expected = 0;
+        for (TensorInfo t : tensors) {
+            if (t.offset() != expected) {
+                throw in.error("tensor '" + t.name() + "' has data offset " + t.offset() + " where llama.cpp expects "
+                        + expected + "; the file is damaged");
             }
+            expected = alignUp(expected + t.byteSize(), alignment);
         }
         return new GgufFile(file, channel, fileSize, (int) version, alignment, dataStart,
                 Collections.unmodifiableMap(metadata), List.copyOf(tensors));

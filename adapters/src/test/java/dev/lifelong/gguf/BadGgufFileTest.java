@@ -140,6 +140,19 @@ class BadGgufFileTest {
     }
 
     @Test
+    void tensorDataOutOfOrder() throws Exception {
+        byte[] bytes = model.clone();
+        // The offset follows the type id of the second tensor, blk.0.attn_norm.weight (one dimension).
+        byte[] name = "blk.0.attn_norm.weight".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, name) + name.length + 4 + 8 + 4;
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long offset = buffer.getLong(at);
+        buffer.putLong(at, offset + 32);
+        assertThat(failure(file("moved.gguf", bytes))).contains("tensor 'blk.0.attn_norm.weight' has data offset "
+                + (offset + 32) + " where llama.cpp expects " + offset);
+    }
+
+    @Test
     void randomDamageNeverEscapesAsAnotherError() throws Exception {
         SplittableRandom random = new SplittableRandom(3);
         int end = (int) dataStart;
