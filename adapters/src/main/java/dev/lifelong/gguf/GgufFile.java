@@ -230,18 +230,27 @@ public final class GgufFile implements AutoCloseable {
 
     /**
      * The tensor's data, memory-mapped read-only and little-endian. Each call maps the tensor separately, so files of
-     * any size work; a single tensor must be smaller than 2 GiB.
+     * any size work; a tensor of 2 GiB or more must be read in parts with {@link #tensorData(TensorInfo, long, int)}.
      */
     public ByteBuffer tensorData(TensorInfo tensor) {
-        if (tensorsByName.get(tensor.name()) != tensor && !tensor.equals(tensorsByName.get(tensor.name()))) {
-            throw new IllegalArgumentException("tensor " + tensor.name() + " is not from " + path);
-        }
         if (tensor.byteSize() > Integer.MAX_VALUE) {
             throw new GgufFormatException(path + ": tensor '" + tensor.name() + "' has " + tensor.byteSize()
-                    + " bytes, more than one mapping can hold (2 GiB)");
+                    + " bytes, more than one mapping can hold (2 GiB); read it in parts");
+        }
+        return tensorData(tensor, 0, (int) tensor.byteSize());
+    }
+
+    /** {@code length} bytes of the tensor's data from byte {@code from} of it, memory-mapped and little-endian. */
+    public ByteBuffer tensorData(TensorInfo tensor, long from, int length) {
+        if (!tensor.equals(tensorsByName.get(tensor.name()))) {
+            throw new IllegalArgumentException("tensor " + tensor.name() + " is not from " + path);
+        }
+        if (from < 0 || length < 0 || from + length > tensor.byteSize()) {
+            throw new IndexOutOfBoundsException("bytes " + from + ".." + (from + length) + " of tensor " + tensor.name()
+                    + " with " + tensor.byteSize() + " bytes");
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + tensor.offset(), tensor.byteSize())
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + tensor.offset() + from, length)
                     .order(ByteOrder.LITTLE_ENDIAN);
         } catch (IOException e) {
             throw new GgufFormatException(path + ": cannot map tensor '" + tensor.name() + "': " + e, e);

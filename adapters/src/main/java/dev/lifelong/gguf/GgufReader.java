@@ -30,6 +30,11 @@ public final class GgufReader {
     /** Longer keys or values than this are not metadata but damage; chat templates are a few KiB. */
     static final int MAX_STRING_BYTES = 16 << 20;
     static final int MAX_NESTING = 8;
+    /** GGML_MAX_NAME: tensor names have at most 63 bytes. */
+    static final int MAX_NAME = 64;
+    /** Real models have a few thousand tensors and a few dozen keys; far more means a damaged header. */
+    static final long MAX_TENSORS = 1 << 24;
+    static final long MAX_METADATA = 1 << 24;
 
     private GgufReader() {
     }
@@ -81,21 +86,27 @@ public final class GgufReader {
         }
         long tensorCount = in.i64();
         long kvCount = in.i64();
-        // A tensor info takes at least 8 (name length) + 4 (dims) + 4 (type) + 8 (offset) bytes, a key/value pair at
-        // least 8 + 4 + 1; more than fit in the file means the header is garbage.
-        if (tensorCount < 0 || tensorCount > in.remaining() / 24) {
-            throw in.error("absurd tensor count " + Long.toUnsignedString(tensorCount) + " (the file has only "
-                    + fileSize + " bytes); the header is damaged");
+        if (tensorCount < 0 || tensorCount > MAX_TENSORS) {
+            throw in.error("absurd tensor count " + Long.toUnsignedString(tensorCount) + "; the header is damaged");
         }
-        if (kvCount < 0 || kvCount > in.remaining() / 13) {
-            throw in.error("absurd metadata count " + Long.toUnsignedString(kvCount) + " (the file has only "
-                    + fileSize + " bytes); the header is damaged");
+        if (kvCount < 0 || kvCount > MAX_METADATA) {
+            throw in.error("absurd metadata count " + Long.toUnsignedString(kvCount) + "; the header is damaged");
+        }
+        // A tensor info takes at least 8 (name length) + 4 (dims) + 4 (type) + 8 (offset) bytes, a key/value pair at
+        // least 8 + 4 + 1.
+        if (tensorCount * 24 + kvCount * 13 > in.remaining()) {
+            throw in.error("file is truncated in the header: it declares " + kvCount + " metadata entries and "
+                    + tensorCount + " tensors, which cannot fit in its " + fileSize
+                    + " bytes — the download may be incomplete");
         }
 
         Map<String, GgufFile.Entry> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             in.section = "metadata entry " + (i + 1) + " of " + kvCount;
             String key = in.string();
+            if (key.isEmpty()) {
+                throw in.error("metadata entry " + (i + 1) + " has an empty key; the file is damaged");
+            }
             in.section = "metadata '" + key + "'";
             long typeId = in.u32();
             GgufValueType type = GgufValueType.fromId(typeId);
@@ -137,12 +148,15 @@ public final class GgufReader {
             in.section = "tensor info " + (i + 1) + " of " + tensorCount;
             String name = in.string();
             in.section = "tensor info '" + name + "'";
+            if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_NAME) {
+                throw in.error("tensor name '" + name + "' is longer than ggml allows (" + (MAX_NAME - 1) + " bytes)");
+            }
             if (!names.add(name)) {
                 throw in.error("duplicate tensor '" + name + "'");
             }
             long nDims = in.u32();
-            if (nDims == 0 || nDims > MAX_DIMS) {
-                throw in.error("tensor '" + name + "' has " + nDims + " dimensions (ggml allows 1 to " + MAX_DIMS + ")");
+            if (nDims > MAX_DIMS) {
+                throw in.error("tensor '" + name + "' has " + nDims + " dimensions (ggml allows up to " + MAX_DIMS + ")");
             }
             long[] shape = new long[(int) nDims];
             long elements = 1;
@@ -163,8 +177,9 @@ public final class GgufReader {
             } catch (GgufFormatException e) {
                 throw in.error("tensor '" + name + "': " + e.getMessage());
             }
-            if (shape[0] % type.blockSize() != 0) {
-                throw in.error("tensor '" + name + "' has rows of " + shape[0] + " elements, not a multiple of the "
+            long rowLength = nDims == 0 ? 1 : shape[0];
+            if (rowLength % type.blockSize() != 0) {
+                throw in.error("tensor '" + name + "' has rows of " + rowLength + " elements, not a multiple of the "
                         + type + " block size " + type.blockSize());
             }
             long offset = in.i64();
@@ -191,14 +206,14 @@ public final class GgufReader {
                         + " bytes — the download may be incomplete");
             }
         }
-        List<TensorInfo> byOffset = new ArrayList<>(tensors);
-        byOffset.sort((a, b) -> Long.compare(a.offset(), b.offset()));
-        for (int i = 1; i < byOffset.size(); i++) {
-            TensorInfo prev = byOffset.get(i - 1);
-            TensorInfo cur = byOffset.get(i);
-            if (prev.offset() + prev.byteSize() > cur.offset()) {
-                throw in.error("tensors '" + prev.name() + "' and '" + cur.name() + "' overlap; the file is damaged");
+        // llama.cpp (gguf.cpp) requires the data to be laid out in tensor order, each tensor padded to the alignment.
+        long expected = 0;
+        for (TensorInfo t : tensors) {
+            if (t.offset() != expected) {
+                throw in.error("tensor '" + t.name() + "' has data offset " + t.offset() + " where llama.cpp expects "
+                        + expected + "; the file is damaged");
             }
+            expected = alignUp(expected + t.byteSize(), alignment);
         }
         return new GgufFile(file, channel, fileSize, (int) version, alignment, dataStart,
                 Collections.unmodifiableMap(metadata), List.copyOf(tensors));
@@ -280,8 +295,9 @@ public final class GgufReader {
         String string() throws IOException {
             long length = i64();
             if (length < 0 || length > remaining()) {
-                throw error("string length " + Long.toUnsignedString(length) + " in the " + section
-                        + " goes beyond the end of the file (" + fileSize + " bytes); the file is truncated or damaged");
+                throw error("file is truncated in the " + section + ": string length " + Long.toUnsignedString(length)
+                        + " goes beyond the end of the file (" + fileSize
+                        + " bytes) — the download may be incomplete, or the file is damaged");
             }
             if (length > MAX_STRING_BYTES) {
                 throw error("string of " + length + " bytes in the " + section + " is implausibly long");
@@ -341,8 +357,9 @@ public final class GgufReader {
             }
             long count = i64();
             if (count < 0 || count > remaining() / elementType.minBytes()) {
-                throw error("array of " + Long.toUnsignedString(count) + " " + elementType + " values in the "
-                        + section + " cannot fit in the file (" + fileSize + " bytes); the file is truncated or damaged");
+                throw error("file is truncated in the " + section + ": an array of " + Long.toUnsignedString(count)
+                        + " " + elementType + " values cannot fit in the file (" + fileSize
+                        + " bytes) — the download may be incomplete, or the file is damaged");
             }
             List<Object> values = new ArrayList<>((int) count);
             for (long i = 0; i < count; i++) {
