@@ -44,8 +44,17 @@ public final class GgufReader {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new GgufFormatException(file + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new GgufFormatException(file + ": permission denied", e);
         } catch (IOException e) {
             throw new GgufFormatException(file + ": cannot open: " + e, e);
+        }
+        if (java.nio.file.Files.isDirectory(file)) {
+            GgufFormatException e = new GgufFormatException(file + ": is a directory, not a GGUF file");
+            closeQuietly(channel, e);
+            throw e;
         }
         try {
             return parse(file, channel);

@@ -8,7 +8,11 @@ import java.util.Set;
  * native code sees them: there a bad file means an opaque error or a crash, here it is a message the user can act on.
  */
 public final class ModelCompatibility {
-    /** The value of LLM_ARCH_NAMES in llama-arch.cpp of b4916, checked against the strings of libjllama.so 4.2.0. */
+    /**
+     * LLM_ARCH_NAMES of llama-arch.cpp in b4916. Checked against libjllama.so of 4.2.0: each of these fails later than
+     * the architecture lookup, while qwen3, llama4, glm4, gemma3n, plm, bailingmoe and solar are "unknown model
+     * architecture" there.
+     */
     public static final Set<String> SUPPORTED_ARCHITECTURES = Set.of(
             "llama", "deci", "falcon", "grok", "gpt2", "gptj", "gptneox", "mpt", "baichuan", "starcoder", "refact",
             "bert", "nomic-bert", "jina-bert-v2", "bloom", "stablelm", "qwen", "qwen2", "qwen2moe", "qwen2vl", "phi2",

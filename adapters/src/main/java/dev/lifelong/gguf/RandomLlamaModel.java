@@ -143,7 +143,8 @@ public final class RandomLlamaModel {
         return "\u2581" + word.reverse();
     }
 
-    static GgufWriter writer(Spec spec) {
+    /** A writer holding the whole model, for callers that change metadata before writing (e.g. broken variants). */
+    public static GgufWriter writer(Spec spec) {
         int vocab = spec.vocabSize();
         int[] types = new int[vocab];
         float[] scores = new float[vocab];

@@ -58,6 +58,12 @@ class BadGgufFileTest {
     }
 
     @Test
+    void missingFileOrDirectory() {
+        assertThat(failure(dir.resolve("absent.gguf"))).endsWith(": no such file");
+        assertThat(failure(dir)).endsWith(": is a directory, not a GGUF file");
+    }
+
+    @Test
     void zipFile() throws Exception {
         byte[] zip = {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         assertThat(failure(file("model.zip", zip))).contains("not a GGUF file (magic 'PK..')");

@@ -1,6 +1,7 @@
 package dev.lifelong.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
@@ -40,6 +41,19 @@ class RandomModelShapesTest {
                     dir.resolve(type + ".gguf"));
             assertThat(generate(file, 4)).as(type.name()).isNotBlank();
         }
+    }
+
+    /** What ModelCompatibility refuses, llama.cpp refuses too, but only with an opaque message. */
+    @Test
+    void llamaCppAlsoRefusesANewerArchitecture() throws Exception {
+        Path file = RandomLlamaModel.writer(RandomLlamaModel.Spec.tiny()).putString("general.architecture", "qwen3")
+                .write(dir.resolve("qwen3.gguf"));
+        try (GgufFile gguf = GgufReader.read(file)) {
+            assertThatThrownBy(() -> ModelCompatibility.check(gguf)).hasMessageContaining("'qwen3' is newer");
+        }
+        assertThatThrownBy(() -> new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(64)
+                .setThreads(2).setGpuLayers(0))).isInstanceOf(RuntimeException.class) // LlamaException is package-private
+                .hasMessage("could not load model from given file path");
     }
 
     @Test
