@@ -49,7 +49,9 @@ public final class LlamaRuntime implements AutoCloseable {
                 .setCtxSize(options.contextSize() * options.parallel())
                 .setParallel(options.parallel())
                 .setGpuLayers(options.gpuLayers())
-                .enableJinja();
+                .enableJinja()
+                // llama.cpp's server log goes straight to stdout; ggml/llama messages still reach our logger
+                .disableLog();
         try {
             long t0 = System.nanoTime();
             LlamaModel model = new LlamaModel(params);
