@@ -27,13 +27,15 @@ public final class LlamaRuntime implements AutoCloseable {
     private final LlamaModel model;
     private final Path file;
     private final RuntimeOptions options;
+    private final List<Path> adapters;
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
 
-    private LlamaRuntime(LlamaModel model, Path file, RuntimeOptions options) {
+    private LlamaRuntime(LlamaModel model, Path file, RuntimeOptions options, List<Path> adapters) {
         this.model = model;
         this.file = file;
         this.options = options;
+        this.adapters = List.copyOf(adapters);
     }
 
     /**
@@ -41,6 +43,21 @@ public final class LlamaRuntime implements AutoCloseable {
      * whole JVM on some malformed files instead of reporting an error.
      */
     public static LlamaRuntime load(Path file, RuntimeOptions options) {
+        return load(file, options, List.of());
+    }
+
+    /**
+     * Loads a model with a LoRA adapter that each request switches on or off ({@link #generate(List, GenerationOptions,
+     * int, Consumer, Cancellation)} with index 0 or {@link #BASE}); without a selection a request uses the base model.
+     * Several users' adapters are served by several instances over the same base file: llama.cpp memory-maps it, so
+     * the OS keeps one copy of the weights.
+     */
+    public static LlamaRuntime load(Path file, RuntimeOptions options, List<Path> adapters) {
+        if (adapters.size() > 1) {
+            // ModelParameters keeps its flags in a HashMap, so a second addLoraAdapter replaces the first
+            throw new IllegalArgumentException("java-llama.cpp 4.2.0 loads at most one LoRA adapter per model instance; "
+                    + "serve each user's adapter from its own instance over the same base file");
+        }
         installNativeLogger();
         ModelParameters params = new ModelParameters()
                 .setModel(file.toAbsolutePath().toString())
@@ -52,12 +69,14 @@ public final class LlamaRuntime implements AutoCloseable {
                 .enableJinja()
                 // llama.cpp's server log goes straight to stdout; ggml/llama messages still reach our logger
                 .disableLog();
+        for (Path adapter : adapters) params.addLoraAdapter(adapter.toAbsolutePath().toString());
+        if (!adapters.isEmpty()) params.setLoraInitWithoutApply();
         try {
             long t0 = System.nanoTime();
             LlamaModel model = new LlamaModel(params);
             log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
                     (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
-            return new LlamaRuntime(model, file, options);
+            return new LlamaRuntime(model, file, options, adapters);
         } catch (RuntimeException e) {
             throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
         }
@@ -102,13 +121,31 @@ public final class LlamaRuntime implements AutoCloseable {
      */
     public GenerationResult generate(List<ChatTurn> turns, GenerationOptions options, Consumer<String> onToken,
                                      Cancellation cancellation) {
-        String prompt = renderPrompt(turns);
-        return generateRaw(prompt, options, onToken, cancellation);
+        return generate(turns, options, BASE, onToken, cancellation);
     }
+
+    /** The base model without any adapter. */
+    public static final int BASE = -1;
+
+    /** Like {@link #generate(List, GenerationOptions, Consumer, Cancellation)} with adapter {@code adapter} (index into {@link #adapters()}) or {@link #BASE}. */
+    public GenerationResult generate(List<ChatTurn> turns, GenerationOptions options, int adapter, Consumer<String> onToken,
+                                     Cancellation cancellation) {
+        return generateRaw(renderPrompt(turns), options, adapter, onToken, cancellation);
+    }
+
+    public List<Path> adapters() { return adapters; }
 
     /** Like {@link #generate} on a prompt that is already rendered (used by benchmarks and tests). */
     public GenerationResult generateRaw(String prompt, GenerationOptions options, Consumer<String> onToken,
                                         Cancellation cancellation) {
+        return generateRaw(prompt, options, BASE, onToken, cancellation);
+    }
+
+    public GenerationResult generateRaw(String prompt, GenerationOptions options, int adapter, Consumer<String> onToken,
+                                        Cancellation cancellation) {
+        if (adapter != BASE && (adapter < 0 || adapter >= adapters.size())) {
+            throw new IllegalArgumentException("no adapter " + adapter + "; " + adapters.size() + " loaded");
+        }
         if (closed) throw new GenerationException("the model was unloaded", null);
         int promptTokens = countTokens(prompt);
         int room = this.options.contextSize() - promptTokens;
@@ -124,6 +161,11 @@ public final class LlamaRuntime implements AutoCloseable {
                 .setCachePrompt(true);
         if (options.seed() >= 0) params.setSeed(options.seed());
         if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
+        if (!adapters.isEmpty()) {
+            float[] scales = new float[adapters.size()];
+            if (adapter != BASE) scales[adapter] = 1f;
+            de.kherud.llama.LoraSelection.apply(params, scales);
+        }
 
         active.incrementAndGet();
         StringBuilder text = new StringBuilder();
