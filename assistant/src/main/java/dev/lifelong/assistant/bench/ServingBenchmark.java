@@ -54,6 +54,7 @@ public final class ServingBenchmark {
         int context = 2048;
 
         Path data = Files.createTempDirectory("lifelong-bench");
+        dev.lifelong.llama.LlamaNative.prepare();
         AssistantConfig config = new AssistantConfig(data, "127.0.0.1", 0, model, threads, 0, context, 1, maxTokens, 0f, "");
         List<Run> direct = new ArrayList<>();
         List<Run> served = new ArrayList<>();

@@ -83,6 +83,7 @@ public final class LlamaRuntime implements AutoCloseable {
     }
 
     private static void installNativeLogger() {
+        dev.lifelong.llama.LlamaNative.prepare();
         if (loggerInstalled.compareAndSet(false, true)) {
             LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> {
                 String m = message.stripTrailing();

@@ -61,7 +61,7 @@ class ServeProcessTest {
     void servesAndSurvivesKillDashNine() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         Process p = serve("serve", "--port", "0", "--data", data.toString(), "--model", TestModels.slow().toString(),
-                "--max-tokens", "3000", "--context-size", "4096");
+                "--max-tokens", "3000", "--context-size", "4096", "--temperature", "0");
         String banner = untilRunning(p);
         assertThat(banner).contains("model  slow").doesNotContain("Exception");
         String base = url(banner);

@@ -48,6 +48,8 @@ class BrowserTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driver)).build();
         browser = new ChromeDriver(service, options);
         wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        // the UI re-renders messages while tokens stream in; a lookup may race a re-render
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     @AfterEach
@@ -80,7 +82,7 @@ class BrowserTest {
                         && !a.findElement(By.cssSelector("[data-testid='message-content']")).getText().isBlank();
             });
             wait.until(d -> "complete".equals(lastAssistant().getDomAttribute("data-status")));
-            String answer = lastAssistant().findElement(By.cssSelector("[data-testid='message-content']")).getText();
+            String answer = wait.until(d -> lastAssistant().findElement(By.cssSelector("[data-testid='message-content']")).getText());
             assertThat(answer).isNotBlank();
             WebElement user = browser.findElement(By.cssSelector("[data-testid='message'][data-role='user']"));
             assertThat(user.getText()).contains("Hello **there**, 世界 🌱");
@@ -90,7 +92,8 @@ class BrowserTest {
             browser.navigate().refresh();
             wait.until(d -> browser.findElements(By.cssSelector("[data-testid='message']")).size() == 2);
             assertThat(allByTestId("conversation-item")).hasSize(1);
-            assertThat(lastAssistant().findElement(By.cssSelector("[data-testid='message-content']")).getText()).isEqualTo(answer);
+            String reloaded = wait.until(d -> lastAssistant().findElement(By.cssSelector("[data-testid='message-content']")).getText());
+            assertThat(reloaded).isEqualTo(answer);
 
             // Stop keeps what was written as a partial answer
             byTestId("composer-input").sendKeys("Now a long one");
