@@ -1,0 +1,51 @@
+package dev.lifelong.assistant.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.lifelong.lora.LoraConfig;
+import dev.lifelong.lora.LoraTarget;
+import dev.lifelong.lora.TransformerConfig;
+
+/**
+ * FLOPs of a LoRA training step and the matmul speed of this machine, for estimates and for model FLOPs utilisation.
+ * A frozen weight costs 2·in·out per token forward and 2·in·out backward (the input gradient only); LoRA factors cost
+ * 2·r·(in+out) forward and twice that backward; attention scores cost 2·2·n·ctx·d forward, twice that backward.
+ */
+public final class TrainingFlops {
+    private TrainingFlops() {}
+
+    /** Average FLOPs per trained token for sequences of about {@code cfg} context/4 tokens. */
+    public static double perToken(TransformerConfig cfg, LoraConfig lora) {
+        return perToken(cfg, lora, 512);
+    }
+
+    public static double perToken(TransformerConfig cfg, LoraConfig lora, int seqLen) {
+        double frozen = 0;
+        for (LoraTarget t : LoraTarget.values()) frozen += 2.0 * t.inFeatures(cfg) * t.outFeatures(cfg);
+        double adapters = 0;
+        for (LoraTarget t : lora.targets()) adapters += 2.0 * lora.rank() * (t.inFeatures(cfg) + t.outFeatures(cfg));
+        double attention = 2.0 * 2.0 * (seqLen / 2.0) * cfg.qDim();
+        double perLayerForward = frozen + adapters + attention;
+        double perLayerBackward = frozen + 2 * adapters + 2 * attention;
+        double head = 2.0 * cfg.nEmbd() * cfg.vocabSize();
+        return cfg.nLayer() * (perLayerForward + perLayerBackward) + 2 * head;
+    }
+
+    /** GFLOPS of a plain fp32 1024³ matmul in PyTorch on this machine (median of a few). */
+    public static double measureMatmulGflops() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024));
+            NDArray b = m.randomNormal(new Shape(1024, 1024));
+            a.matMul(b).close();
+            double[] t = new double[5];
+            for (int i = 0; i < t.length; i++) {
+                long s = System.nanoTime();
+                a.matMul(b).toFloatArray();
+                t[i] = (System.nanoTime() - s) / 1e9;
+            }
+            java.util.Arrays.sort(t);
+            return 2.0 * 1024 * 1024 * 1024 / t[t.length / 2] / 1e9;
+        }
+    }
+}
