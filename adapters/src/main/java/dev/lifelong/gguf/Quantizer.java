@@ -76,6 +76,19 @@ public final class Quantizer {
         return Float.float16ToFloat(Float.floatToFloat16(v));
     }
 
+    /**
+     * The f16 value nearest to v that is at least as large in magnitude, for scales: a rounded-down scale would
+     * let the largest value of a block need a level beyond the last one (this matters for tiny blocks, whose
+     * scales are f16 subnormals).
+     */
+    private static float f16AwayFromZero(float v) {
+        short h = Float.floatToFloat16(v);
+        if (Math.abs(Float.float16ToFloat(h)) < Math.abs(v)) {
+            h++; // the next magnitude up, for either sign
+        }
+        return Float.float16ToFloat(h);
+    }
+
     private static int clamp(long v, int lo, int hi) {
         return (int) Math.max(lo, Math.min(hi, v));
     }
@@ -101,14 +114,14 @@ public final class Quantizer {
 
     /** Q8_0: d = absmax / 127. */
     private static void q8_0(float[] v, int x, ByteBuffer out, int at) {
-        float d = f16(absMax(v, x, 32) / 127f);
+        float d = f16AwayFromZero(absMax(v, x, 32) / 127f);
         out.putShort(at, Float.floatToFloat16(d));
         for (int i = 0; i < 32; i++) out.put(at + 2 + i, (byte) (d == 0 ? 0 : clamp(Math.round(v[x + i] / d), -127, 127)));
     }
 
     /** Q4_0: d = (signed absmax) / -8, so the largest magnitude is exactly q = 0; q = round(x / d) + 8. */
     private static void q4_0(float[] v, int x, ByteBuffer out, int at) {
-        float d = f16(signedAbsMax(v, x, 32) / -8f);
+        float d = f16AwayFromZero(signedAbsMax(v, x, 32) / -8f);
         out.putShort(at, Float.floatToFloat16(d));
         for (int i = 0; i < 32; i++) putNibble32(out, at + 2, i, d == 0 ? 8 : clamp(Math.round(v[x + i] / d) + 8, 0, 15));
     }
@@ -123,7 +136,7 @@ public final class Quantizer {
 
     /** Q5_0: d = (signed absmax) / -16; q = round(x / d) + 16, 5th bit in qh. */
     private static void q5_0(float[] v, int x, ByteBuffer out, int at) {
-        float d = f16(signedAbsMax(v, x, 32) / -16f);
+        float d = f16AwayFromZero(signedAbsMax(v, x, 32) / -16f);
         out.putShort(at, Float.floatToFloat16(d));
         int qh = 0;
         for (int i = 0; i < 32; i++) {
@@ -156,7 +169,7 @@ public final class Quantizer {
             min = Math.min(min, v[i]);
             max = Math.max(max, v[i]);
         }
-        return new float[] {f16((max - min) / levels), f16(min)};
+        return new float[] {f16AwayFromZero((max - min) / levels), f16(min)};
     }
 
     private static int levelAboveMin(float value, float[] dm, int levels) {
@@ -187,7 +200,7 @@ public final class Quantizer {
             maxScale = Math.max(maxScale, scale[s]);
             maxMin = Math.max(maxMin, min[s]);
         }
-        float d = f16(maxScale / scaleLevels);
+        float d = f16AwayFromZero(maxScale / scaleLevels);
         float dmin = f16(maxMin / scaleLevels);
         int[] scm = new int[2 * nSub];
         for (int s = 0; s < nSub; s++) {
@@ -231,7 +244,7 @@ public final class Quantizer {
             scale[s] = absMax(v, x + 16 * s, 16) / 3;
             maxScale = Math.max(maxScale, scale[s]);
         }
-        float d = f16(maxScale / 31);
+        float d = f16AwayFromZero(maxScale / 31);
         for (int s = 0; s < 16; s++) {
             int sc = d == 0 ? 0 : clamp((long) Math.ceil(scale[s] / d), 0, 31);
             int stored = sc + 32;
@@ -310,7 +323,7 @@ public final class Quantizer {
             scale[s] = absMax(v, x + 16 * s, 16) / 31;
             maxScale = Math.max(maxScale, scale[s]);
         }
-        float d = f16(maxScale / 127);
+        float d = f16AwayFromZero(maxScale / 127);
         for (int s = 0; s < 16; s++) {
             int sc = d == 0 ? 0 : clamp((long) Math.ceil(scale[s] / d), 0, 127);
             out.put(at + 192 + s, (byte) sc);
