@@ -10,8 +10,9 @@ import java.util.stream.IntStream;
  * {@code dequantize_row_*}; each method decodes {@code blocks} consecutive blocks. All multi-byte fields are little
  * endian; "f16" is an IEEE half.
  *
- * <p>The trainer must see exactly the weights llama.cpp serves, so every formula keeps ggml's order of float
- * operations (e.g. {@code (d * sc) * q - (dmin * m)}), which makes the result bit-identical to ggml's CPU path.
+ * <p>The trainer must see the weights llama.cpp serves, so every formula keeps ggml's order of float operations
+ * (e.g. {@code (d * sc) * q - (dmin * m)}); results can differ from ggml's only where its C compiler fuses a multiply
+ * and add (one rounding less). {@code DequantizerLlamaCppTest} checks the decoding against llama.cpp itself.
  */
 public final class Dequantizer {
     /** Below this many elements a tensor is decoded on the calling thread; above, in parallel chunks of blocks. */

@@ -234,19 +234,20 @@ public final class Quantizer {
     }
 
     /**
-     * Q3_K: symmetric; 16 sub-blocks of 16 with scale absmax / 3 (q in -3..3 of the format's -4..3), quantized to
-     * 0..31 against d = max scale / 31 and stored offset by 32 in the packed 6-bit layout.
+     * Q3_K: symmetric; 16 sub-blocks of 16 whose value of largest magnitude becomes q = -3 (levels -3..3 of the
+     * format's -4..3, so nothing clips), hence a scale of either sign: |scale| = absmax / 3, quantized to -31..31
+     * against d = max |scale| / 31 and stored offset by 32 in the packed 6-bit layout.
      */
     private static void q3K(float[] v, int x, ByteBuffer out, int at) {
         float[] scale = new float[16];
         float maxScale = 0;
         for (int s = 0; s < 16; s++) {
-            scale[s] = absMax(v, x + 16 * s, 16) / 3;
-            maxScale = Math.max(maxScale, scale[s]);
+            scale[s] = signedAbsMax(v, x + 16 * s, 16) / -3;
+            maxScale = Math.max(maxScale, Math.abs(scale[s]));
         }
         float d = f16AwayFromZero(maxScale / 31);
         for (int s = 0; s < 16; s++) {
-            int sc = d == 0 ? 0 : clamp((long) Math.ceil(scale[s] / d), 0, 31);
+            int sc = signedCeil(scale[s], d, 31);
             int stored = sc + 32;
             int low = at + 96 + s % 8;
             out.put(low, (byte) (out.get(low) | (s < 8 ? stored & 0xF : (stored & 0xF) << 4)));
@@ -265,6 +266,13 @@ public final class Quantizer {
             }
         }
         out.putShort(at + 108, Float.floatToFloat16(d));
+    }
+
+    /** scale / d rounded away from zero (so |d * result| covers |scale|), within +-limit. */
+    private static int signedCeil(float scale, float d, int limit) {
+        if (d == 0) return 0;
+        int magnitude = clamp((long) Math.ceil(Math.abs(scale) / d), 0, limit);
+        return scale < 0 ? -magnitude : magnitude;
     }
 
     /** The 12 packed bytes of 8 6-bit scales and mins, the inverse of {@link Dequantizer#scaleMinK4}. */
@@ -313,19 +321,20 @@ public final class Quantizer {
     }
 
     /**
-     * Q6_K: symmetric; 16 sub-blocks of 16 with scale absmax / 31 (q in -31..31 of the format's -32..31), quantized
-     * to int8 0..127 against d = max scale / 127 (rounded up, so nothing clips).
+     * Q6_K: symmetric; 16 sub-blocks of 16 whose value of largest magnitude becomes q = -31 (levels -31..31 of the
+     * format's -32..31, so nothing clips), hence an int8 scale of either sign: |scale| = absmax / 31, quantized to
+     * -127..127 against d = max |scale| / 127.
      */
     private static void q6K(float[] v, int x, ByteBuffer out, int at) {
         float[] scale = new float[16];
         float maxScale = 0;
         for (int s = 0; s < 16; s++) {
-            scale[s] = absMax(v, x + 16 * s, 16) / 31;
-            maxScale = Math.max(maxScale, scale[s]);
+            scale[s] = signedAbsMax(v, x + 16 * s, 16) / -31;
+            maxScale = Math.max(maxScale, Math.abs(scale[s]));
         }
         float d = f16AwayFromZero(maxScale / 127);
         for (int s = 0; s < 16; s++) {
-            int sc = d == 0 ? 0 : clamp((long) Math.ceil(scale[s] / d), 0, 127);
+            int sc = signedCeil(scale[s], d, 127);
             out.put(at + 192 + s, (byte) sc);
             float ds = d * sc;
             for (int i = 0; i < 16; i++) {

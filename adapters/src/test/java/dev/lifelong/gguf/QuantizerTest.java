@@ -53,6 +53,14 @@ class QuantizerTest {
         System.out.printf("%s: worst error %.4f of the block's absmax (bound %s)%n", type, worst, bound);
     }
 
+    /** Equal as numbers (-0 == 0: a negative scale times level 0 decodes to -0). */
+    private static void assertExact(float[] actual, float[] expected) {
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i] == expected[i]).as("element %d: %s came back as %s", i, expected[i], actual[i])
+                    .isTrue();
+        }
+    }
+
     @Test
     void q8_0GridIsExact() {
         SplittableRandom r = new SplittableRandom(1);
@@ -61,7 +69,7 @@ class QuantizerTest {
         for (int i = 0; i < v.length; i++) v[i] = d * r.nextInt(-127, 128);
         v[5] = 127 * d;
         v[40] = -127 * d;
-        assertThat(roundTrip(GgmlType.Q8_0, v)).containsExactly(v);
+        assertExact(roundTrip(GgmlType.Q8_0, v), v);
     }
 
     @Test
@@ -72,7 +80,7 @@ class QuantizerTest {
         for (int i = 0; i < v.length; i++) v[i] = d * (r.nextInt(0, 16) - 8);
         v[3] = -8 * d; // the largest magnitude sits at q = 0, as ggml's scale choice puts it
         v[33] = 8 * d * -1;
-        assertThat(roundTrip(GgmlType.Q4_0, v)).containsExactly(v);
+        assertExact(roundTrip(GgmlType.Q4_0, v), v);
     }
 
     /** Values (d * sc) * q - (dmin * m) with every sub-block reaching q = 0 and q = max, and some sc, m = 63. */
@@ -95,13 +103,13 @@ class QuantizerTest {
     @Test
     void q4KGridIsExact() {
         float[] v = kGrid(15, 3);
-        assertThat(roundTrip(GgmlType.Q4_K, v)).containsExactly(v);
+        assertExact(roundTrip(GgmlType.Q4_K, v), v);
     }
 
     @Test
     void q5KGridIsExact() {
         float[] v = kGrid(31, 4);
-        assertThat(roundTrip(GgmlType.Q5_K, v)).containsExactly(v);
+        assertExact(roundTrip(GgmlType.Q5_K, v), v);
     }
 
     @Test
@@ -116,7 +124,27 @@ class QuantizerTest {
                 v[16 * s + i] = d * sc * q;
             }
         }
-        assertThat(roundTrip(GgmlType.Q6_K, v)).containsExactly(v);
+        assertExact(roundTrip(GgmlType.Q6_K, v), v);
+    }
+
+    /** So that the llama.cpp cross-check also covers the sign of Q6_K's int8 scales and Q3_K's offset scales. */
+    @Test
+    void q6KAndQ3KWriteScalesOfBothSigns() {
+        SplittableRandom r = new SplittableRandom(8);
+        float[] v = new float[256];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        byte[] q6 = Quantizer.quantize(GgmlType.Q6_K, v);
+        java.util.Set<Integer> signs = new java.util.HashSet<>();
+        for (int s = 0; s < 16; s++) signs.add(Integer.signum(q6[192 + s]));
+        assertThat(signs).contains(-1, 1);
+        byte[] q3 = Quantizer.quantize(GgmlType.Q3_K, v);
+        int below = 0;
+        for (int s = 0; s < 16; s++) {
+            int low = s < 8 ? q3[96 + s] & 0xF : (q3[96 + s - 8] & 0xFF) >> 4;
+            int stored = low | ((q3[96 + 8 + s % 4] & 0xFF) >> (2 * (s / 4)) & 3) << 4;
+            if (stored < 32) below++;
+        }
+        assertThat(below).isBetween(1, 15);
     }
 
     @Test
