@@ -3,7 +3,6 @@ package dev.lifelong.gguf;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +56,14 @@ public final class RandomLlamaModel {
                 throw new IllegalArgumentException("nEmbd must split into nHead heads of even size and nHead into "
                         + "nHeadKv groups: " + this);
             }
-            if (weightType != GgmlType.F32 && weightType != GgmlType.F16 && weightType != GgmlType.Q8_0) {
-                throw new IllegalArgumentException("weights can be F32, F16 or Q8_0, not " + weightType);
+            if (!Quantizer.supports(weightType)) {
+                throw new IllegalArgumentException("weights can be F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                        + "Q2_K, Q3_K, Q4_K, Q5_K or Q6_K, not " + weightType);
             }
             if (nEmbd % weightType.blockSize() != 0 || nFf % weightType.blockSize() != 0) {
-                throw new IllegalArgumentException("nEmbd and nFf must be multiples of " + weightType.blockSize()
-                        + " for " + weightType);
+                // Every matrix row is nEmbd long except ffn_down's, which is nFf long.
+                throw new IllegalArgumentException(weightType + " stores rows in blocks of " + weightType.blockSize()
+                        + ", so nEmbd (" + nEmbd + ") and nFf (" + nFf + ") must be multiples of it");
             }
         }
 
@@ -160,11 +161,7 @@ public final class RandomLlamaModel {
                 scores[id] = -(id - BASE_VOCAB); // earlier (shorter) pieces merge first
             }
         }
-        int fileType = switch (spec.weightType()) {
-            case F32 -> 0;
-            case F16 -> 1;
-            default -> 7; // LLAMA_FTYPE_MOSTLY_Q8_0
-        };
+        int fileType = fileType(spec.weightType());
         GgufWriter w = GgufWriter.create()
                 .putString("general.architecture", "llama")
                 .putString("general.name", spec.name())
@@ -263,32 +260,31 @@ public final class RandomLlamaModel {
         };
     }
 
-    private static void emit(GgmlType type, GgufWriter.TensorOutput out, float[] values, int n) throws IOException {
-        if (type == GgmlType.Q8_0) {
-            out.write(quantizeQ8_0(values, n));
-        } else {
-            out.writeFloats(values, 0, n);
-        }
+    /** llama_ftype of a model whose matrices all have this type (the "_S" variant for K-quants). */
+    private static int fileType(GgmlType weightType) {
+        return switch (weightType) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q4_1 -> 3;
+            case Q8_0 -> 7;
+            case Q5_0 -> 8;
+            case Q5_1 -> 9;
+            case Q2_K -> 10;
+            case Q3_K -> 11; // Q3_K_S
+            case Q4_K -> 14; // Q4_K_S
+            case Q5_K -> 16; // Q5_K_S
+            case Q6_K -> 18;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException("no llama file type for " + weightType);
+        };
     }
 
-    /** Q8_0: blocks of 32 values as an F16 scale and 32 signed bytes, value = scale * byte. */
-    static ByteBuffer quantizeQ8_0(float[] values, int n) {
-        if (n % 32 != 0) {
-            throw new IllegalArgumentException("Q8_0 needs whole blocks of 32 values, got " + n);
+    private static void emit(GgmlType type, GgufWriter.TensorOutput out, float[] values, int n) throws IOException {
+        if (type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16) {
+            out.writeFloats(values, 0, n);
+        } else {
+            out.write(ByteBuffer.wrap(Quantizer.quantize(type, values, 0, n)));
         }
-        ByteBuffer buf = ByteBuffer.allocate(n / 32 * 34).order(ByteOrder.LITTLE_ENDIAN);
-        for (int b = 0; b < n; b += 32) {
-            float max = 0;
-            for (int i = 0; i < 32; i++) {
-                max = Math.max(max, Math.abs(values[b + i]));
-            }
-            float d = max / 127f;
-            float inv = d == 0 ? 0 : 1 / d;
-            buf.putShort(Float.floatToFloat16(d));
-            for (int i = 0; i < 32; i++) {
-                buf.put((byte) Math.round(values[b + i] * inv));
-            }
-        }
-        return buf.flip();
     }
 }
