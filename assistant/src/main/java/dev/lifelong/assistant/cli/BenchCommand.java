@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code ./bench/run NAME [--quick] [--out DIR]}: prints one JSON line per figure and writes them to DIR/NAME.json. */
-@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true, description = "Run a benchmark (serving).")
+@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true, description = "Run a benchmark (serving, training).")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "Benchmark: serving.") String name;
+    @Parameters(paramLabel = "NAME", description = "Benchmark: serving or training.") String name;
     @Option(names = "--quick", description = "A smaller, faster run.") boolean quick;
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default bench-out).") Path out = Path.of("bench-out");
 
@@ -24,7 +24,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Map<String, Object>> figures = switch (name) {
             case "serving" -> ServingBenchmark.run(out.toAbsolutePath(), quick);
-            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving");
+            case "training" -> dev.lifelong.assistant.bench.TrainingBenchmark.run(out.toAbsolutePath(), quick);
+            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving, training");
         };
         ObjectMapper json = new ObjectMapper();
         StringBuilder lines = new StringBuilder();

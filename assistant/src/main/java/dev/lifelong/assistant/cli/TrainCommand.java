@@ -12,6 +12,7 @@ import dev.lifelong.lora.LoraConfig;
 import dev.lifelong.lora.LoraTarget;
 import dev.lifelong.lora.LoraTrainer;
 import dev.lifelong.lora.TrainingConfig;
+import dev.lifelong.lora.TrainingFlops;
 import dev.lifelong.lora.TrainingResult;
 import dev.lifelong.lora.TransformerConfig;
 import dev.lifelong.lora.TransformerModel;

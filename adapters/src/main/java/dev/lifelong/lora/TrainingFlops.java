@@ -1,11 +1,8 @@
-package dev.lifelong.assistant.cli;
+package dev.lifelong.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lifelong.lora.LoraConfig;
-import dev.lifelong.lora.LoraTarget;
-import dev.lifelong.lora.TransformerConfig;
 
 /**
  * FLOPs of a LoRA training step and the matmul speed of this machine, for estimates and for model FLOPs utilisation.
