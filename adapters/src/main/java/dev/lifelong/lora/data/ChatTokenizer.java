@@ -202,6 +202,13 @@ public final class ChatTokenizer implements AutoCloseable {
         return result;
     }
 
+    /** The text of these tokens: their pieces' bytes joined, then read as UTF-8. */
+    public String decode(int[] tokens) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (int t : tokens) out.writeBytes(piece(t));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     private static int countLoss(TrainingSequence seq) {
         int c = 0;
         for (float f : seq.lossWeights()) if (f > 0) c++;
