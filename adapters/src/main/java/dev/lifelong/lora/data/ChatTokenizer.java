@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -216,25 +217,24 @@ public final class ChatTokenizer implements AutoCloseable {
     }
 
     /**
-     * Gives each token the byte range its piece covers in the prompt. The pieces must spell the prompt exactly, except
-     * for a leading space the tokenizer itself inserts (SentencePiece vocabularies with add_space_prefix put one
-     * before text at the start and after each special token); such a space covers no prompt byte.
+     * Gives each token the byte range its piece covers in the prompt. The pieces must spell the prompt exactly, with
+     * two exceptions SentencePiece vocabularies produce: a leading space the tokenizer itself inserts (with
+     * add_space_prefix, before text at the start and after each special token) covers no prompt byte, and a space in
+     * a piece may stand for a literal U+2581 ("▁") in the text, which the tokenizer cannot tell from its own space mark.
      */
     private void align(int[] ids, byte[] bytes, int[] start, int[] end) {
         int pos = 0;
         for (int i = 0; i < ids.length; i++) {
             byte[] p = piece(ids[i]);
-            if (matches(bytes, pos, p, 0)) {
-                start[i] = pos;
-                pos += p.length;
-            } else if (p.length > 0 && p[0] == ' ' && matches(bytes, pos, p, 1)) {
-                start[i] = pos;
-                pos += p.length - 1;
-            } else {
+            start[i] = pos;
+            int used = matchLength(bytes, pos, p, 0);
+            if (used < 0 && p.length > 0 && p[0] == ' ') used = matchLength(bytes, pos, p, 1);
+            if (used < 0) {
                 throw new IllegalStateException("llama.cpp's tokens do not spell the rendered prompt: token " + i
-                        + " (id " + ids[i] + ", piece " + Arrays.toString(p) + ") does not match at byte " + pos
-                        + " of " + bytes.length);
+                        + " (id " + ids[i] + ", piece bytes " + HexFormat.of().formatHex(p) + ") does not match at byte "
+                        + pos + " of " + bytes.length);
             }
+            pos += used;
             end[i] = pos;
         }
         if (pos != bytes.length) {
@@ -243,10 +243,20 @@ public final class ChatTokenizer implements AutoCloseable {
         }
     }
 
-    private static boolean matches(byte[] text, int at, byte[] piece, int from) {
-        int len = piece.length - from;
-        if (at + len > text.length) return false;
-        return Arrays.equals(text, at, at + len, piece, from, piece.length);
+    /** @return how many text bytes {@code piece[from..]} covers at {@code at}, or -1 if it does not match there */
+    private static int matchLength(byte[] text, int at, byte[] piece, int from) {
+        int t = at;
+        for (int k = from; k < piece.length; k++) {
+            if (t < text.length && text[t] == piece[k]) {
+                t++;
+            } else if (piece[k] == ' ' && t + 2 < text.length && (text[t] & 0xff) == 0xE2 && (text[t + 1] & 0xff) == 0x96
+                    && (text[t + 2] & 0xff) == 0x81) {
+                t += 3;
+            } else {
+                return -1;
+            }
+        }
+        return t - at;
     }
 
     private byte[] piece(int id) {

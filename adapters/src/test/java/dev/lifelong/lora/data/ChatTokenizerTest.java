@@ -172,4 +172,32 @@ class ChatTokenizerTest {
         assertThatThrownBy(() -> new TrainingSequence(new int[3], new float[2]))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void sentencePieceSpacePrefixAndBosAreHandled(@TempDir Path tmp) throws IOException {
+        // Like real SentencePiece models (Llama 2, Mistral): llama.cpp puts a space before text at the start and after
+        // every special token, and serving prepends BOS.
+        Path file = RandomLlamaModel.writer(RandomLlamaModel.Spec.tiny())
+                .putBool("tokenizer.ggml.add_space_prefix", true)
+                .putBool("tokenizer.ggml.add_bos_token", true)
+                .write(tmp.resolve("spm.gguf"));
+        try (ChatTokenizer spm = ChatTokenizer.open(file)) {
+            TrainingSequence seq = spm.tokenize(new ChatExample(List.of(Turn.user("hi"), Turn.assistant("yes 🌍"))));
+            assertThat(seq.tokens()[0]).isEqualTo(RandomLlamaModel.BOS_ID);
+            assertThat(seq.lossWeights()[0]).isZero();
+            // the inserted space after <|im_start|> is there in the tokens, but outside the assistant's content
+            assertThat(spm.decode(seq.tokens()))
+                    .isEqualTo("<s><|im_start|> user\nhi<|im_end|> \n<|im_start|> assistant\nyes 🌍<|im_end|>");
+            assertThat(weightedRuns(spm, seq)).containsExactly("yes 🌍<|im_end|>");
+        }
+    }
+
+    @Test
+    void literalSentencePieceSpaceMarkInContentStillAligns() {
+        // llama.cpp turns "▁" (U+2581) in the text into its space token, whose piece is " ": the tokens are what
+        // serving sees, and the mask still follows the content.
+        TrainingSequence seq = tokenizer.tokenize(new ChatExample(List.of(Turn.user("a\u2581b"),
+                Turn.assistant("c\u2581d"))));
+        assertThat(weightedRuns(tokenizer, seq)).containsExactly("c d<|im_end|>");
+    }
 }
