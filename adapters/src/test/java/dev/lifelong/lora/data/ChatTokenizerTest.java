@@ -200,4 +200,12 @@ class ChatTokenizerTest {
                 Turn.assistant("c\u2581d"))));
         assertThat(weightedRuns(tokenizer, seq)).containsExactly("c d<|im_end|>");
     }
+
+    @Test
+    void emptyAnswerTeachesOnlyTheStopAndEmptySystemIsLeftOutAsServingDoes() {
+        List<Turn> turns = List.of(Turn.system(""), Turn.user("u"), Turn.assistant(""));
+        assertThat(tokenizer.render(turns))
+                .isEqualTo("<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\n<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(weightedRuns(tokenizer, tokenizer.tokenize(new ChatExample(turns)))).containsExactly("<|im_end|>");
+    }
 }
