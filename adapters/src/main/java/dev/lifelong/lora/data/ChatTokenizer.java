@@ -272,6 +272,8 @@ public final class ChatTokenizer implements AutoCloseable {
             else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
+            } else if (Character.isSurrogate(c)) {
+                n += 1; // String.getBytes writes '?' for an unpaired surrogate
             } else n += 3;
         }
         return n;

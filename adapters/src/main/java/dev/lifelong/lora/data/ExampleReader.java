@@ -155,6 +155,12 @@ public final class ExampleReader {
             JsonNode content = m.get("content");
             if (content == null) throw new LineProblem(at + " has no \"content\"");
             if (!content.isTextual()) throw new LineProblem(at + ".content must be a string, got " + kind(content));
+            int bad = unpairedSurrogate(content.asText());
+            if (bad >= 0) {
+                throw new LineProblem(at + ".content has an unpaired surrogate \\u"
+                        + Integer.toHexString(content.asText().charAt(bad)).toUpperCase()
+                        + " (not a character; UTF-8 cannot encode it)");
+            }
             if (role.asText().equals("system") && i > 0) {
                 throw new LineProblem(at + " is a system message; only the first message may be one");
             }
@@ -173,6 +179,18 @@ public final class ExampleReader {
             }
         }
         return new ChatExample(turns, weight);
+    }
+
+    private static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String kind(JsonNode node) {

@@ -100,6 +100,14 @@ class ExampleReaderTest {
     }
 
     @Test
+    void unpairedSurrogateEscapeIsRejected() throws IOException {
+        Path f = file("{\"messages\":[{\"role\":\"user\",\"content\":\"\\ud83d\\ude00 ok\"},"
+                + "{\"role\":\"assistant\",\"content\":\"bad \\ud800\"}]}\n");
+        assertThatThrownBy(() -> ExampleReader.read(f)).isInstanceOf(DatasetException.class)
+                .hasMessageContaining("line 1: messages[1].content has an unpaired surrogate \\uD800");
+    }
+
+    @Test
     void emptyFileIsAnError() throws IOException {
         Path f = file("\n\n");
         assertThatThrownBy(() -> ExampleReader.read(f)).isInstanceOf(DatasetException.class)
