@@ -126,11 +126,11 @@ public final class LoraTrainer {
             history.add(loss);
             int done = step + 1;
             double seconds = (System.nanoTime() - started) / 1e9;
-            listener.onProgress(new TrainingProgress(done, total, loss, tokens / seconds,
-                    seconds / (done - firstStep) * (total - done)));
             if (config.checkpointEvery() > 0 && done % config.checkpointEvery() == 0 && done < total) {
                 checkpoint(data, adam, done, history);
             }
+            listener.onProgress(new TrainingProgress(done, total, loss, tokens / seconds,
+                    seconds / (done - firstStep) * (total - done)));
         }
         return new TrainingResult(total, history.isEmpty() ? Double.NaN : history.get(history.size() - 1), history);
     }

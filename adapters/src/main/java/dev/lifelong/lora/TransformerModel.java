@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufReader;
 import java.nio.file.Path;
@@ -177,8 +178,9 @@ public final class TransformerModel implements AutoCloseable {
         return x.div(meanSquare.add(config.rmsEps()).sqrt()).mul(weight);
     }
 
+    /** x · sigmoid(x); not x / (1 + e^-x), whose gradient is inf/inf = NaN for very negative x. */
     private static NDArray silu(NDArray x) {
-        return x.div(x.neg().exp().add(1));
+        return x.mul(Activation.sigmoid(x));
     }
 
     /**

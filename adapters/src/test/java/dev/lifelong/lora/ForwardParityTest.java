@@ -24,7 +24,7 @@ class ForwardParityTest {
 
     @ParameterizedTest
     @MethodSource("variants")
-    void greedyTokensAndTopProbabilitiesMatchLlamaCpp(Variant variant) {
+    void greedyTokensAndLogitGapsMatchLlamaCpp(Variant variant) {
         Path file = RandomLlamaModel.write(RandomLlamaModel.Spec.tiny(), variant, dir.resolve("m.gguf"));
         try (LlamaModel cpp = Reference.load(file, null); TransformerModel model = TransformerModel.load(file)) {
             assertThat(model.config().architecture()).isEqualTo(variant.architecture());
@@ -54,7 +54,7 @@ class ForwardParityTest {
             Reference.Decision ours = Reference.trainerDecision(model, lora, cpp, p);
             assertThat(ours.top()).as("greedy token after '%s'", p).isEqualTo(cppDecision.top());
             assertThat(ours.runnerUp()).as("runner-up after '%s'", p).isEqualTo(cppDecision.runnerUp());
-            assertThat(ours.gap()).as("logit gap after '%s'", p).isCloseTo(cppDecision.gap(), within(2e-3));
+            assertThat(ours.gap()).as("logit gap after '%s'", p).isCloseTo(cppDecision.gap(), within(2e-3 + 1e-4 * cppDecision.gap()));
         }
     }
 }
