@@ -101,7 +101,38 @@ public final class RandomLlamaModel {
         }
     }
 
+    /**
+     * Architecture options for trainer tests: {@code qwen2} adds q/k/v biases (llama.cpp implies NEOX rope from the
+     * architecture), {@code tiedEmbeddings} leaves out {@code output.weight} so logits use {@code token_embd.weight}.
+     */
+    public record Variant(String architecture, boolean tiedEmbeddings) {
+        public static final Variant LLAMA = new Variant("llama", false);
+
+        public Variant {
+            if (!architecture.equals("llama") && !architecture.equals("qwen2")) {
+                throw new IllegalArgumentException("random models can be llama or qwen2, not " + architecture);
+            }
+        }
+
+        public static Variant qwen2() {
+            return new Variant("qwen2", false);
+        }
+
+        public Variant tied() {
+            return new Variant(architecture, true);
+        }
+    }
+
     private RandomLlamaModel() {
+    }
+
+    /** Writes the model in {@code variant}'s architecture to {@code file} (atomically) and returns it. */
+    public static Path write(Spec spec, Variant variant, Path file) {
+        try {
+            return writer(spec, variant).write(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write model " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Writes the model to {@code file} (atomically) and returns it. */
@@ -146,6 +177,12 @@ public final class RandomLlamaModel {
 
     /** A writer holding the whole model, for callers that change metadata before writing (e.g. broken variants). */
     public static GgufWriter writer(Spec spec) {
+        return writer(spec, Variant.LLAMA);
+    }
+
+    /** A writer of the model in {@code variant}'s architecture. */
+    public static GgufWriter writer(Spec spec, Variant variant) {
+        String arch = variant.architecture();
         int vocab = spec.vocabSize();
         int[] types = new int[vocab];
         float[] scores = new float[vocab];
@@ -163,20 +200,20 @@ public final class RandomLlamaModel {
         }
         int fileType = fileType(spec.weightType());
         GgufWriter w = GgufWriter.create()
-                .putString("general.architecture", "llama")
+                .putString("general.architecture", arch)
                 .putString("general.name", spec.name())
                 .putUInt32("general.file_type", fileType)
                 .putUInt32("general.quantization_version", 2)
-                .putUInt32("llama.vocab_size", vocab)
-                .putUInt32("llama.context_length", spec.contextLength())
-                .putUInt32("llama.embedding_length", spec.nEmbd())
-                .putUInt32("llama.block_count", spec.nLayer())
-                .putUInt32("llama.feed_forward_length", spec.nFf())
-                .putUInt32("llama.attention.head_count", spec.nHead())
-                .putUInt32("llama.attention.head_count_kv", spec.nHeadKv())
-                .putUInt32("llama.rope.dimension_count", spec.headDim())
-                .putFloat32("llama.rope.freq_base", 10000f)
-                .putFloat32("llama.attention.layer_norm_rms_epsilon", 1e-5f)
+                .putUInt32(arch + ".vocab_size", vocab)
+                .putUInt32(arch + ".context_length", spec.contextLength())
+                .putUInt32(arch + ".embedding_length", spec.nEmbd())
+                .putUInt32(arch + ".block_count", spec.nLayer())
+                .putUInt32(arch + ".feed_forward_length", spec.nFf())
+                .putUInt32(arch + ".attention.head_count", spec.nHead())
+                .putUInt32(arch + ".attention.head_count_kv", spec.nHeadKv())
+                .putUInt32(arch + ".rope.dimension_count", spec.headDim())
+                .putFloat32(arch + ".rope.freq_base", 10000f)
+                .putFloat32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f)
                 .putString("tokenizer.ggml.model", "llama")
                 .putStringArray("tokenizer.ggml.tokens", vocabulary(spec))
                 .putFloat32Array("tokenizer.ggml.scores", scores)
@@ -193,13 +230,20 @@ public final class RandomLlamaModel {
         int e = spec.nEmbd();
         int kv = spec.headDim() * spec.nHeadKv();
         GgmlType wt = spec.weightType();
-        w.addTensor("token_embd.weight", new long[] {e, vocab}, wt, embeddings(spec, "token_embd.weight", false));
+        // Tied: the embedding doubles as the output layer, so it carries the output's steering constant.
+        w.addTensor("token_embd.weight", new long[] {e, vocab}, wt,
+                embeddings(spec, "token_embd.weight", variant.tiedEmbeddings()));
         for (int layer = 0; layer < spec.nLayer(); layer++) {
             String p = "blk." + layer + ".";
             w.addTensor(p + "attn_norm.weight", new long[] {e}, GgmlType.F32, ones(e));
             w.addTensor(p + "attn_q.weight", new long[] {e, e}, wt, random(spec, p + "attn_q.weight", (long) e * e));
             w.addTensor(p + "attn_k.weight", new long[] {e, kv}, wt, random(spec, p + "attn_k.weight", (long) e * kv));
             w.addTensor(p + "attn_v.weight", new long[] {e, kv}, wt, random(spec, p + "attn_v.weight", (long) e * kv));
+            if (arch.equals("qwen2")) {
+                w.addTensor(p + "attn_q.bias", new long[] {e}, GgmlType.F32, randomValues(spec, p + "attn_q.bias", e));
+                w.addTensor(p + "attn_k.bias", new long[] {kv}, GgmlType.F32, randomValues(spec, p + "attn_k.bias", kv));
+                w.addTensor(p + "attn_v.bias", new long[] {kv}, GgmlType.F32, randomValues(spec, p + "attn_v.bias", kv));
+            }
             w.addTensor(p + "attn_output.weight", new long[] {e, e}, wt,
                     random(spec, p + "attn_output.weight", (long) e * e));
             w.addTensor(p + "ffn_norm.weight", new long[] {e}, GgmlType.F32, ones(e));
@@ -209,13 +253,25 @@ public final class RandomLlamaModel {
             w.addTensor(p + "ffn_down.weight", new long[] {spec.nFf(), e}, wt, random(spec, p + "ffn_down.weight", ff));
         }
         w.addTensor("output_norm.weight", new long[] {e}, GgmlType.F32, ones(e));
-        w.addTensor("output.weight", new long[] {e, vocab}, wt, embeddings(spec, "output.weight", true));
+        if (!variant.tiedEmbeddings()) {
+            w.addTensor("output.weight", new long[] {e, vocab}, wt, embeddings(spec, "output.weight", true));
+        }
         return w;
     }
 
     private static float[] ones(int n) {
         float[] v = new float[n];
         java.util.Arrays.fill(v, 1f);
+        return v;
+    }
+
+    /** Small random values (for F32 biases, whatever the weight type). */
+    private static float[] randomValues(Spec spec, String tensor, int n) {
+        SplittableRandom r = rng(spec, tensor);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextDouble(-WEIGHT_RANGE, WEIGHT_RANGE);
+        }
         return v;
     }
 
