@@ -74,7 +74,9 @@ public final class ChatTokenizer implements AutoCloseable {
                     .orElse(tokenizerModel.equals("llama") ? 1 : -1);
             if (addBos && bos < 0) addBos = false;
         }
+        dev.lifelong.llama.LlamaNative.prepare();
         ModelParameters params = new ModelParameters()
+                .disableLog()
                 .setModel(gguf.toAbsolutePath().toString())
                 .setCtxSize(256)
                 .setThreads(1)

@@ -83,9 +83,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingConfig training;
         try {
             lora = new LoraConfig(parseTargets(targets), rank, alpha == null ? 2f * rank : alpha, dropout, seed);
-            training = TrainingConfig.defaults().withLr(lr).withWarmup(warmup).withEpochs(epochs).withMaxSteps(maxSteps)
-                    .withGradAccumulation(gradAccum).withSeed(seed).withCheckpointEvery(dryRun ? 0 : checkpointEvery)
-                    .withMaxSeqLen(maxSeq);
+            TrainingConfig d = TrainingConfig.defaults();
+            training = new TrainingConfig(lr, warmup, d.minLrRatio(), d.weightDecay(), d.beta1(), d.beta2(), d.eps(), d.gradClip(),
+                    gradAccum, maxSeq, epochs, maxSteps, seed, dryRun ? 0 : checkpointEvery);
         } catch (IllegalArgumentException e) {
             throw new UserFacingException(e.getMessage());
         }
