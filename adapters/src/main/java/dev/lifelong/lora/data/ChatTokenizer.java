@@ -82,7 +82,6 @@ public final class ChatTokenizer implements AutoCloseable {
                 .setThreads(1)
                 .setThreadsBatch(1)
                 .setParallel(1)
-                .setGpuLayers(0)
                 .enableJinja()
                 .disableLog();
         try {

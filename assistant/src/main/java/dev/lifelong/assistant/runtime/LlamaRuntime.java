@@ -65,10 +65,11 @@ public final class LlamaRuntime implements AutoCloseable {
                 .setThreadsBatch(options.threads())
                 .setCtxSize(options.contextSize() * options.parallel())
                 .setParallel(options.parallel())
-                .setGpuLayers(options.gpuLayers())
                 .enableJinja()
                 // llama.cpp's server log goes straight to stdout; ggml/llama messages still reach our logger
                 .disableLog();
+        // the flag alone makes a CPU-only build print a warning, so pass it only when layers are wanted
+        if (options.gpuLayers() > 0) params.setGpuLayers(options.gpuLayers());
         for (Path adapter : adapters) params.addLoraAdapter(adapter.toAbsolutePath().toString());
         if (!adapters.isEmpty()) params.setLoraInitWithoutApply();
         try {
