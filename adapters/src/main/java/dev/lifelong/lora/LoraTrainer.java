@@ -120,6 +120,10 @@ public final class LoraTrainer {
                         weightSum, grads);
                 tokens += batch.get(j).length();
             }
+            if (!Double.isFinite(lossSum) || !allFinite(grads)) {
+                throw new ArithmeticException("training diverged at step " + (step + 1) + ": loss " + lossSum / weightSum
+                        + (allFinite(grads) ? "" : ", non-finite gradients") + "; lower the learning rate");
+            }
             clip(grads);
             adam.step(weights, grads, schedule.at(step), step + 1);
             double loss = lossSum / weightSum;
@@ -158,6 +162,17 @@ public final class LoraTrainer {
         for (int k = 0; k < into.length; k++) {
             into[k] += g[k];
         }
+    }
+
+    private static boolean allFinite(float[][] grads) {
+        for (float[] g : grads) {
+            for (float x : g) {
+                if (!Float.isFinite(x)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private void clip(float[][] grads) {
