@@ -141,6 +141,7 @@ public final class LoraTrainer {
 
     /** Adds d(loss of {@code seq} / weightSum)/dθ to {@code grads}; returns the sequence's unnormalised loss. */
     private double accumulate(TrainingSequence seq, Dropout dropout, double weightSum, float[][] grads) {
+        TransformerModel.enforceComputeThreads();
         try (NDManager m = model.manager().newSubManager()) {
             LoraTensors lora = LoraTensors.create(weights, m, model.dtype(), true);
             double loss;
