@@ -120,6 +120,10 @@ public final class LoraTrainer {
                         weightSum, grads);
                 tokens += batch.get(j).length();
             }
+            if (!Double.isFinite(lossSum) || !allFinite(grads)) {
+                throw new ArithmeticException("training diverged at step " + (step + 1) + ": loss " + lossSum / weightSum
+                        + (allFinite(grads) ? "" : ", non-finite gradients") + "; lower the learning rate");
+            }
             clip(grads);
             adam.step(weights, grads, schedule.at(step), step + 1);
             double loss = lossSum / weightSum;
@@ -137,6 +141,7 @@ public final class LoraTrainer {
 
     /** Adds d(loss of {@code seq} / weightSum)/dθ to {@code grads}; returns the sequence's unnormalised loss. */
     private double accumulate(TrainingSequence seq, Dropout dropout, double weightSum, float[][] grads) {
+        TransformerModel.enforceComputeThreads();
         try (NDManager m = model.manager().newSubManager()) {
             LoraTensors lora = LoraTensors.create(weights, m, model.dtype(), true);
             double loss;
@@ -158,6 +163,17 @@ public final class LoraTrainer {
         for (int k = 0; k < into.length; k++) {
             into[k] += g[k];
         }
+    }
+
+    private static boolean allFinite(float[][] grads) {
+        for (float[] g : grads) {
+            for (float x : g) {
+                if (!Float.isFinite(x)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private void clip(float[][] grads) {

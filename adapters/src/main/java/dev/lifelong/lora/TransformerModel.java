@@ -1,10 +1,12 @@
 package dev.lifelong.lora;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufReader;
 import java.nio.file.Path;
@@ -26,6 +28,32 @@ public final class TransformerModel implements AutoCloseable {
         this.manager = manager;
         this.base = base;
         this.dtype = dtype;
+    }
+
+    /**
+     * Sets PyTorch's intra-op thread count (re-applied before every forward and training step, as other native code
+     * in the process may change it). Note: in a JVM that has also run llama.cpp (java-llama.cpp 4.2.0), PyTorch
+     * training was seen to give NaN gradients and run-to-run differences, even with 1 thread; train in a process of
+     * its own.
+     */
+    public static void computeThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1: " + threads);
+        }
+        Engine.getEngine("PyTorch");
+        computeThreads = threads;
+        JniUtils.setNumThreads(threads);
+    }
+
+    /** 0 = PyTorch's default. */
+    private static volatile int computeThreads;
+
+    /** Re-applies the thread count on the calling thread before PyTorch work (other native code may change it). */
+    static void enforceComputeThreads() {
+        int n = computeThreads;
+        if (n > 0) {
+            JniUtils.setNumThreads(n);
+        }
     }
 
     /** Loads a GGUF model for training in float32. */
@@ -82,6 +110,7 @@ public final class TransformerModel implements AutoCloseable {
     }
 
     private float[][] logitsAt(int[] tokens, LoraWeights lora, int[] positions, Dropout dropout) {
+        enforceComputeThreads();
         try (NDManager m = manager.newSubManager()) {
             LoraTensors l = lora == null ? null : LoraTensors.create(lora, m, dtype, false);
             NDArray logits = logits(hidden(m, tokens, l, dropout), positions).toType(DataType.FLOAT32, false);

@@ -15,6 +15,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The trainer's forward pass against llama.cpp b4916 on tiny random models of each supported architecture. */
 class ForwardParityTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void torchThreads() {
+        Reference.singleThreadedTorch();
+    }
+
     @TempDir
     Path dir;
 

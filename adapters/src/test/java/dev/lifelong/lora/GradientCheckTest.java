@@ -19,6 +19,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Autograd's LoRA gradients against central finite differences, in float64, with B nonzero. */
 class GradientCheckTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void torchThreads() {
+        Reference.singleThreadedTorch();
+    }
+
     @TempDir
     Path dir;
 

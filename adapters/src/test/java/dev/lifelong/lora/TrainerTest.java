@@ -14,6 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void torchThreads() {
+        Reference.singleThreadedTorch();
+    }
+
     @TempDir
     Path dir;
 
