@@ -7,15 +7,16 @@ import dev.lifelong.assistant.config.AssistantConfig;
 import dev.lifelong.assistant.config.ConfigLoader;
 import dev.lifelong.assistant.model.ModelFiles;
 import dev.lifelong.installer.models.ModelStore;
-import dev.lifelong.lora.GgufLoraWriter;
+import dev.lifelong.gguf.GgufFile;
+import dev.lifelong.gguf.GgufReader;
+import dev.lifelong.lora.TrainerProcess;
+import dev.lifelong.lora.TrainingJob;
 import dev.lifelong.lora.LoraConfig;
 import dev.lifelong.lora.LoraTarget;
-import dev.lifelong.lora.LoraTrainer;
 import dev.lifelong.lora.TrainingConfig;
 import dev.lifelong.lora.TrainingFlops;
 import dev.lifelong.lora.TrainingResult;
 import dev.lifelong.lora.TransformerConfig;
-import dev.lifelong.lora.TransformerModel;
 import dev.lifelong.lora.data.ChatExample;
 import dev.lifelong.lora.data.ChatTokenizer;
 import dev.lifelong.lora.data.DatasetException;
@@ -38,7 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -73,11 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (!user.matches("[A-Za-z0-9._-]{1,64}")) throw new UserFacingException("--user must be 1-64 letters, digits, '.', '_' or '-'");
         if (!Files.isRegularFile(examples)) throw new UserFacingException("examples file not found: " + examples);
         if (out.getFileName() == null || !out.getFileName().toString().endsWith(".gguf")) throw new UserFacingException("--out must name a .gguf file");
-        if (threads != null) {
-            if (threads < 1) throw new UserFacingException("--threads must be at least 1");
-            System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        if (threads != null && threads < 1) throw new UserFacingException("--threads must be at least 1");
         Path base = resolveBase();
         LoraConfig lora;
         TrainingConfig training;
@@ -103,44 +99,48 @@ public final class TrainCommand implements Callable<Integer> {
         System.err.println(data.summary());
         if (data.sequences().isEmpty()) throw new UserFacingException("no example has an assistant answer left to learn from");
 
-        try (TransformerModel transformer = TransformerModel.load(base)) {
-            TransformerConfig cfg = transformer.config();
-            long trainable = trainableParameters(cfg, lora);
-            Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
-            LoraTrainer trainer = new LoraTrainer(transformer, lora, training, dryRun ? null : checkpoint);
-            int steps = trainer.totalSteps(data.sequences().size());
-            if (dryRun) {
-                double flops = TrainingFlops.perToken(cfg, lora) * data.tokens() * epochs;
-                double gflops = TrainingFlops.measureMatmulGflops();
-                System.out.printf(Locale.ROOT, "base          %s (%s, %d layers, width %d)%n", base, cfg.architecture(), cfg.nLayer(), cfg.nEmbd());
-                System.out.printf(Locale.ROOT, "examples      %d (%d tokens, %d with loss)%n", data.examples(), data.tokens(), data.lossTokens());
-                System.out.printf(Locale.ROOT, "trainable     %,d parameters (rank %d on %s)%n", trainable, rank, lora.targets());
-                System.out.printf(Locale.ROOT, "steps         %d%n", steps);
-                System.out.printf(Locale.ROOT, "estimate      %s (%.1f TFLOP at the %.1f GFLOPS a plain matmul reaches here, so a lower bound)%n",
-                        human(Duration.ofSeconds((long) Math.ceil(flops / (gflops * 1e9)))), flops / 1e12, gflops);
-                return 0;
-            }
-            Instant started = Instant.now();
-            TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null);
-            TrainingResult result;
-            Optional<Path> resumable = Files.isRegularFile(checkpoint) ? Optional.of(checkpoint) : Optional.empty();
-            if (resumable.isPresent()) {
-                System.err.println("resuming from checkpoint " + checkpoint);
-                try {
-                    result = trainer.resume(checkpoint, data.sequences(), bar);
-                } catch (IllegalArgumentException e) {
-                    throw new UserFacingException(e.getMessage() + " (delete " + checkpoint + " to start over)");
-                }
-            } else {
-                result = trainer.train(data.sequences(), bar);
-            }
-            bar.finish();
-            GgufLoraWriter.write(out, cfg, trainer.weights());
-            writeSidecar(base, cfg, lora, training, data, result, trainable, started);
-            Files.deleteIfExists(checkpoint);
-            System.out.printf(Locale.ROOT, "wrote %s (%d steps, final loss %.4f)%n", out, result.steps(), result.finalLoss());
+        TransformerConfig cfg;
+        try (GgufFile gguf = GgufReader.read(base)) {
+            cfg = TransformerConfig.from(gguf);
         }
+        long trainable = trainableParameters(cfg, lora);
+        Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
+        int steps = totalSteps(data.sequences().size(), training);
+        if (dryRun) {
+            double flops = TrainingFlops.perToken(cfg, lora) * data.tokens() * epochs;
+            double gflops = TrainingFlops.measureMatmulGflops();
+            System.out.printf(Locale.ROOT, "base          %s (%s, %d layers, width %d)%n", base, cfg.architecture(), cfg.nLayer(), cfg.nEmbd());
+            System.out.printf(Locale.ROOT, "examples      %d (%d tokens, %d with loss)%n", data.examples(), data.tokens(), data.lossTokens());
+            System.out.printf(Locale.ROOT, "trainable     %,d parameters (rank %d on %s)%n", trainable, rank, lora.targets());
+            System.out.printf(Locale.ROOT, "steps         %d%n", steps);
+            System.out.printf(Locale.ROOT, "estimate      %s (%.1f TFLOP at the %.1f GFLOPS a plain matmul reaches here, so a lower bound)%n",
+                    human(Duration.ofSeconds((long) Math.ceil(flops / (gflops * 1e9)))), flops / 1e12, gflops);
+            return 0;
+        }
+        Instant started = Instant.now();
+        TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null);
+        if (Files.isRegularFile(checkpoint)) System.err.println("resuming from checkpoint " + checkpoint);
+        TrainingJob job = new TrainingJob(base, lora, training, out.resolveSibling(out.getFileName() + ".seqs"), checkpoint, out,
+                threads == null ? 0 : threads);
+        TrainerProcess.Outcome outcome;
+        try {
+            outcome = TrainerProcess.run(job, data.sequences(), bar);
+        } catch (TrainerProcess.TrainingFailedException e) {
+            bar.finish();
+            throw new UserFacingException("training failed: " + e.getMessage()
+                    + (Files.exists(checkpoint) ? " (the checkpoint is kept: run the same command to resume, or delete " + checkpoint + ")" : ""));
+        }
+        bar.finish();
+        TrainingResult result = outcome.result();
+        writeSidecar(base, cfg, lora, training, data, result, trainable, started);
+        Files.deleteIfExists(checkpoint);
+        System.out.printf(Locale.ROOT, "wrote %s (%d steps, final loss %.4f)%n", out, result.steps(), result.finalLoss());
         return 0;
+    }
+
+    static int totalSteps(int sequences, TrainingConfig c) {
+        int all = Math.ceilDiv(sequences, c.gradAccumulation()) * c.epochs();
+        return c.maxSteps() > 0 ? Math.min(all, c.maxSteps()) : all;
     }
 
     private Path resolveBase() {

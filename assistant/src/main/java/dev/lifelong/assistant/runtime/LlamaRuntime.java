@@ -160,7 +160,9 @@ public final class LlamaRuntime implements AutoCloseable {
                 .setNPredict(maxTokens)
                 .setTemperature(options.temperature())
                 .setTopP(options.topP())
-                .setCachePrompt(true);
+                // With a LoRA adapter loaded, a repeated prompt served from llama.cpp b4916's prompt cache gave wrong
+                // answers (seen while testing adapter parity); only base-only instances reuse the cache.
+                .setCachePrompt(adapters.isEmpty());
         if (options.seed() >= 0) params.setSeed(options.seed());
         if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
         if (!adapters.isEmpty()) {

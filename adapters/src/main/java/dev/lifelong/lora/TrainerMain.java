@@ -1,0 +1,73 @@
+package dev.lifelong.lora;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training process. Training runs in a JVM of its own that never loads llama.cpp: both native libraries link
+ * {@code libgomp.so.1}, and PyTorch training in a JVM that had run llama.cpp gave NaN gradients (see decision 011).
+ * Talks to its parent through stdout lines {@code PROGRESS {json}}, {@code RESULT {json}} and {@code ERROR message},
+ * and stops when its parent dies, so a killed {@code train} command leaves no orphan behind.
+ */
+public final class TrainerMain {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TrainerMain() {}
+
+    public static void main(String[] args) {
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(4)));
+        if (args.length != 1) {
+            System.out.println("ERROR usage: TrainerMain JOB.json");
+            System.exit(2);
+        }
+        try {
+            TrainingJob job = TrainingJob.read(Path.of(args[0]));
+            if (job.threads() > 0) TransformerModel.computeThreads(job.threads());
+            List<TrainingSequence> data = SequenceFiles.read(job.sequences());
+            TrainingResult result;
+            try (TransformerModel model = TransformerModel.load(job.base())) {
+                LoraTrainer trainer = new LoraTrainer(model, job.lora(), job.training(), job.checkpoint());
+                TrainingListener progress = p -> emit("PROGRESS", Map.of("step", p.step(), "totalSteps", p.totalSteps(),
+                        "loss", p.loss(), "tokensPerSecond", p.tokensPerSecond(), "etaSeconds", finite(p.etaSeconds())));
+                if (Files.isRegularFile(job.checkpoint())) {
+                    emit("RESUMING", Map.of("checkpoint", job.checkpoint().toString()));
+                    result = trainer.resume(job.checkpoint(), data, progress);
+                } else {
+                    result = trainer.train(data, progress);
+                }
+                GgufLoraWriter.write(job.adapter(), model.config(), trainer.weights());
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("steps", result.steps());
+            r.put("finalLoss", result.finalLoss());
+            r.put("lossHistory", result.lossHistory());
+            emit("RESULT", r);
+            System.out.flush();
+            System.exit(0);
+        } catch (Throwable e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            System.out.println("ERROR " + msg.replace('\n', ' '));
+            e.printStackTrace();
+            System.out.flush();
+            System.exit(3);
+        }
+    }
+
+    private static double finite(double d) {
+        return Double.isFinite(d) ? d : -1;
+    }
+
+    private static synchronized void emit(String kind, Object payload) {
+        try {
+            System.out.println(kind + " " + JSON.writeValueAsString(payload));
+            System.out.flush();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

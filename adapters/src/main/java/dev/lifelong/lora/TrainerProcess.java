@@ -1,0 +1,91 @@
+package dev.lifelong.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Runs a {@link TrainingJob} in a child JVM ({@link TrainerMain}) and relays its progress. The parent may have
+ * llama.cpp loaded (it tokenized the data); the child must not.
+ */
+public final class TrainerProcess {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TrainerProcess() {}
+
+    /** What the child reported when it finished. */
+    public record Outcome(TrainingResult result, boolean resumed) {}
+
+    /** Thrown when the training process failed; the message is the child's own. */
+    public static final class TrainingFailedException extends RuntimeException {
+        public TrainingFailedException(String message) { super(message); }
+    }
+
+    /**
+     * Writes the data and the job next to the adapter, starts the child and blocks until it ends. If a checkpoint of
+     * the same job exists, the child resumes from it. The child's log goes to {@code ADAPTER.train.log}.
+     */
+    public static Outcome run(TrainingJob job, List<TrainingSequence> data, TrainingListener listener) throws IOException, InterruptedException {
+        SequenceFiles.write(job.sequences(), data);
+        Path jobFile = job.adapter().resolveSibling(job.adapter().getFileName() + ".job.json");
+        Path log = job.adapter().resolveSibling(job.adapter().getFileName() + ".train.log");
+        job.write(jobFile);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Xmx1g");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(TrainerMain.class.getName());
+        cmd.add(jobFile.toString());
+        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        TrainingResult result = null;
+        boolean resumed = false;
+        String error = null;
+        Deque<String> tail = new ArrayDeque<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("PROGRESS ")) {
+                    JsonNode n = JSON.readTree(line.substring(9));
+                    listener.onProgress(new TrainingProgress(n.get("step").asInt(), n.get("totalSteps").asInt(),
+                            n.get("loss").asDouble(), n.get("tokensPerSecond").asDouble(), n.get("etaSeconds").asDouble()));
+                } else if (line.startsWith("RESUMING ")) {
+                    resumed = true;
+                } else if (line.startsWith("RESULT ")) {
+                    JsonNode n = JSON.readTree(line.substring(7));
+                    List<Double> history = new ArrayList<>();
+                    n.get("lossHistory").forEach(x -> history.add(x.asDouble()));
+                    result = new TrainingResult(n.get("steps").asInt(), n.get("finalLoss").asDouble(), history);
+                } else if (line.startsWith("ERROR ")) {
+                    error = line.substring(6);
+                } else {
+                    tail.addLast(line);
+                    if (tail.size() > 20) tail.removeFirst();
+                }
+            }
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+        }
+        int exit = p.waitFor();
+        if (exit != 0 || result == null) {
+            throw new TrainingFailedException(error != null ? error
+                    : "the training process ended with exit code " + exit + "; see " + log
+                    + (tail.isEmpty() ? "" : ": " + String.join(" | ", tail)));
+        }
+        Files.deleteIfExists(jobFile);
+        Files.deleteIfExists(job.sequences());
+        Files.deleteIfExists(log);
+        return new Outcome(result, resumed);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.lifelong.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Everything a training process needs, written as JSON next to the adapter.
+ *
+ * @param threads PyTorch threads (0 = PyTorch's default)
+ */
+public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint,
+                          Path adapter, int threads) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public void write(Path file) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("base", base.toAbsolutePath().toString());
+        n.put("sequences", sequences.toAbsolutePath().toString());
+        n.put("checkpoint", checkpoint.toAbsolutePath().toString());
+        n.put("adapter", adapter.toAbsolutePath().toString());
+        n.put("threads", threads);
+        ObjectNode l = n.putObject("lora");
+        l.put("rank", lora.rank());
+        l.put("alpha", lora.alpha());
+        l.put("dropout", lora.dropout());
+        l.put("seed", lora.seed());
+        var targets = l.putArray("targets");
+        lora.targets().stream().map(Enum::name).sorted().forEach(targets::add);
+        n.set("training", JSON.valueToTree(training));
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".job", ".tmp");
+        Files.writeString(tmp, JSON.writeValueAsString(n));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    public static TrainingJob read(Path file) throws IOException {
+        JsonNode n = JSON.readTree(file.toFile());
+        JsonNode l = n.get("lora");
+        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
+        l.get("targets").forEach(t -> targets.add(LoraTarget.valueOf(t.asText())));
+        LoraConfig lora = new LoraConfig(targets, l.get("rank").asInt(), (float) l.get("alpha").asDouble(),
+                (float) l.get("dropout").asDouble(), l.get("seed").asLong());
+        TrainingConfig training = JSON.treeToValue(n.get("training"), TrainingConfig.class);
+        return new TrainingJob(Path.of(n.get("base").asText()), lora, training, Path.of(n.get("sequences").asText()),
+                Path.of(n.get("checkpoint").asText()), Path.of(n.get("adapter").asText()), n.get("threads").asInt());
+    }
+}
