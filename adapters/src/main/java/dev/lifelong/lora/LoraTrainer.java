@@ -110,15 +110,28 @@ public final class LoraTrainer {
                 weightSum += s.weightSum();
             }
             float[][] params = AdamW.parameters(weights);
-            float[][] grads = new float[params.length][];
-            for (int i = 0; i < params.length; i++) {
-                grads[i] = new float[params[i].length];
+            float[][] grads = null;
+            double lossSum = Double.NaN;
+            // A step whose gradients come out non-finite is computed again: on a loaded 2-core machine we saw rare
+            // NaN gradients in a clean JVM that the same step recomputed did not give (cause under investigation).
+            // Real divergence gives NaN every time and still stops the run.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                grads = new float[params.length][];
+                for (int i = 0; i < params.length; i++) {
+                    grads[i] = new float[params[i].length];
+                }
+                lossSum = 0;
+                for (int j = 0; j < batch.size(); j++) {
+                    lossSum += accumulate(batch.get(j), new Dropout(loraConfig.dropout(), config.seed(), step, j),
+                            weightSum, grads);
+                }
+                if (Double.isFinite(lossSum) && allFinite(grads)) {
+                    break;
+                }
+                System.err.println("warning: non-finite gradients at step " + (step + 1) + "; recomputing the step");
             }
-            double lossSum = 0;
-            for (int j = 0; j < batch.size(); j++) {
-                lossSum += accumulate(batch.get(j), new Dropout(loraConfig.dropout(), config.seed(), step, j),
-                        weightSum, grads);
-                tokens += batch.get(j).length();
+            for (TrainingSequence seq : batch) {
+                tokens += seq.length();
             }
             if (!Double.isFinite(lossSum) || !allFinite(grads)) {
                 throw new ArithmeticException("training diverged at step " + (step + 1) + ": loss " + lossSum / weightSum
