@@ -31,7 +31,7 @@ public final class LlamaNative {
             prepared = true;
             return;
         }
-        String resource = "/de/kherud/llama/" + os() + "/" + arch() + "/" + System.mapLibraryName("jllama");
+        String resource = resourcePath();
         try (InputStream in = LlamaNative.class.getResourceAsStream(resource)) {
             if (in == null) {
                 prepared = true; // unsupported platform: let java-llama.cpp report it in its own words
@@ -60,6 +60,11 @@ public final class LlamaNative {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Where de.kherud:llama keeps the native library for this OS and CPU, e.g. /de/kherud/llama/Linux/x86_64/libjllama.so. */
+    public static String resourcePath() {
+        return "/de/kherud/llama/" + os() + "/" + arch() + "/" + System.mapLibraryName("jllama");
     }
 
     private static String os() {

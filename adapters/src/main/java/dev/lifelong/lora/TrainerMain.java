@@ -27,6 +27,15 @@ public final class TrainerMain {
         }
         try {
             TrainingJob job = TrainingJob.read(Path.of(args[0]));
+            // One trainer per adapter at a time: a killed run's orphan may live on for a moment until it notices its
+            // parent is gone, and must not race the run that resumes its checkpoint.
+            java.nio.channels.FileChannel lockChannel = java.nio.channels.FileChannel.open(
+                    job.adapter().resolveSibling(job.adapter().getFileName() + ".lock"),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+            if (lockChannel.tryLock() == null) {
+                System.err.println("waiting for another training process of " + job.adapter() + " to end");
+                lockChannel.lock();
+            }
             if (job.threads() > 0) TransformerModel.computeThreads(job.threads());
             List<TrainingSequence> data = SequenceFiles.read(job.sequences());
             TrainingResult result;

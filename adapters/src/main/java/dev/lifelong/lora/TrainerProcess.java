@@ -48,7 +48,12 @@ public final class TrainerProcess {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(TrainerMain.class.getName());
         cmd.add(jobFile.toString());
-        Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
+        // MKL picks kernels at run time; under CPU load two identical runs differed in the last bits (and a resumed
+        // run drifted from the uninterrupted one). Strict conditional numerical reproducibility keeps the fast path
+        // and makes results the same run after run (verified under load).
+        pb.environment().putIfAbsent("MKL_CBWR", "AUTO,STRICT");
+        Process p = pb.start();
         TrainingResult result = null;
         boolean resumed = false;
         String error = null;
@@ -84,6 +89,7 @@ public final class TrainerProcess {
                     + (tail.isEmpty() ? "" : ": " + String.join(" | ", tail)));
         }
         Files.deleteIfExists(jobFile);
+        Files.deleteIfExists(job.adapter().resolveSibling(job.adapter().getFileName() + ".lock"));
         Files.deleteIfExists(job.sequences());
         Files.deleteIfExists(log);
         return new Outcome(result, resumed);

@@ -17,15 +17,21 @@ import java.util.List;
  * back in Java. Contents are defused: {@code <|}, {@code |>} and {@code </s>} are broken with a zero-width space so
  * text typed by a user is never parsed as a special token.
  */
-final class ChatTemplateRenderer {
+public final class ChatTemplateRenderer {
     private static final String ZERO_WIDTH_SPACE = "\u200B";
 
     /** The prompt text, and for each input turn the [start, end) char range of its (defused) content. */
-    record Rendered(String text, int[] contentStart, int[] contentEnd) {}
+    public record Rendered(String text, int[] contentStart, int[] contentEnd) {}
 
     private ChatTemplateRenderer() {}
 
-    static Rendered render(LlamaModel model, List<Turn> turns) {
+    /** The prompt text as serving and training see it (the generation prompt for the next assistant turn included). */
+    public static String renderText(LlamaModel model, List<Turn> turns) {
+        return render(model, turns).text();
+    }
+
+    /** The prompt and where each turn's content lies in it; a content the template rewrote has start -1. */
+    public static Rendered render(LlamaModel model, List<Turn> turns) {
         String system = null;
         List<Turn> rest = turns;
         if (!turns.isEmpty() && turns.get(0).role().equals("system")) {
@@ -71,10 +77,7 @@ final class ChatTemplateRenderer {
         int from = 0;
         for (int i = 0; i < contents.size(); i++) {
             int at = text.indexOf(contents.get(i), from);
-            if (at < 0) {
-                throw new IllegalStateException("the chat template changes message contents (message "
-                        + turnIndex.get(i) + " is not in the rendered prompt as written); cannot mask its tokens");
-            }
+            if (at < 0) continue; // the template rewrote this content: fine for serving, the tokenizer refuses it
             starts[turnIndex.get(i)] = at;
             ends[turnIndex.get(i)] = at + contents.get(i).length();
             from = at + contents.get(i).length();

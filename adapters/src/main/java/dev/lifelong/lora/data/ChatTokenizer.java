@@ -105,6 +105,13 @@ public final class ChatTokenizer implements AutoCloseable {
      */
     public TrainingSequence tokenize(ChatExample example) {
         ChatTemplateRenderer.Rendered rendered = ChatTemplateRenderer.render(model, example.messages());
+        for (int k = 0; k < example.messages().size(); k++) {
+            if (rendered.contentStart()[k] < 0 && !(k == 0 && example.messages().get(0).role().equals("system")
+                    && example.messages().get(0).content().isEmpty())) {
+                throw new IllegalStateException("the chat template changes message contents (message " + k
+                        + " is not in the rendered prompt as written); cannot mask its tokens");
+            }
+        }
         String text = rendered.text();
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         int[] ids = model.encode(text);

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What the native llama.cpp library bundled in de.kherud:llama can do on this platform. GPU support is read from the
@@ -20,7 +19,7 @@ public record NativeRuntimeInfo(String resource, boolean libraryFound, List<Stri
     }
 
     public static NativeRuntimeInfo detect() {
-        String resource = "/de/kherud/llama/" + osName() + "/" + archName() + "/" + libName();
+        String resource = dev.lifelong.llama.LlamaNative.resourcePath();
         try (InputStream in = NativeRuntimeInfo.class.getResourceAsStream(resource)) {
             if (in == null) return new NativeRuntimeInfo(resource, false, List.of());
             return new NativeRuntimeInfo(resource, true, backends(in.readAllBytes()));
@@ -38,24 +37,4 @@ public record NativeRuntimeInfo(String resource, boolean libraryFound, List<Stri
         return found;
     }
 
-    private static String osName() {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        if (os.contains("win")) return "Windows";
-        if (os.contains("mac")) return "Mac";
-        return "Linux";
-    }
-
-    private static String archName() {
-        String a = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "amd64", "x86_64" -> "x86_64";
-            case "aarch64", "arm64" -> "aarch64";
-            default -> a;
-        };
-    }
-
-    private static String libName() {
-        String os = osName();
-        return os.equals("Windows") ? "jllama.dll" : os.equals("Mac") ? "libjllama.dylib" : "libjllama.so";
-    }
 }

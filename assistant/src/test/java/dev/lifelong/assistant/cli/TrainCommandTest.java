@@ -86,6 +86,8 @@ class TrainCommandTest {
             if (Files.exists(checkpoint) && line.contains("step ") && !line.contains("step 5/")) break;
         }
         assertThat(line).as("the run ended before it could be killed").isNotNull();
+        // the whole tree, as a crash or power cut would: the CLI and its training process
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         assertThat(resumed).doesNotExist();
         assertThat(checkpoint).exists();
