@@ -167,6 +167,28 @@ public final class CorpusGenerator {
             return out;
         }
 
+        /**
+         * A fact of another slot with the same kind of value (brother for sister, cat for dog), or null if the
+         * slot has no such neighbour or it is excluded: the hard distractor that forces reading the relation.
+         */
+        private Fact confuser(Slot target, Set<String> exclude) {
+            List<Slot> near = new ArrayList<>();
+            for (Slot s : Slot.ALL) {
+                if (s != target && !exclude.contains(s.id())
+                        && tx(s).source().category().equals(tx(target).source().category())) {
+                    near.add(s);
+                }
+            }
+            return near.isEmpty() ? null : fact(pick(near));
+        }
+
+        private static Set<String> ids(List<Fact> facts, Slot also) {
+            Set<String> out = new HashSet<>();
+            out.add(also.id());
+            for (Fact f : facts) out.add(f.slot().id());
+            return out;
+        }
+
         private void shuffle(List<Fact> list) {
             for (int i = list.size() - 1; i > 0; i--) {
                 int j = rng.nextInt(i + 1);
@@ -299,6 +321,10 @@ public final class CorpusGenerator {
             Fact t = fact(target);
             int distractors = chance(10) ? 0 : 1 + rng.nextInt(5);
             List<Fact> block = facts(distractors, Set.of(target.id()));
+            if (chance(50)) {
+                Fact near = confuser(target, ids(block, target));
+                if (near != null) block.add(near);
+            }
             block.add(t);
             shuffle(block);
             system(block);
@@ -314,6 +340,11 @@ public final class CorpusGenerator {
         private GeneratedConversation abstention() {
             Slot target = pick(Slot.ALL);
             List<Fact> block = facts(chance(15) ? 0 : 1 + rng.nextInt(5), Set.of(target.id()));
+            if (chance(70)) {
+                Fact near = confuser(target, ids(block, target));
+                if (near != null) block.add(near);
+                shuffle(block);
+            }
             system(block);
             if (chance(15)) smallTalk(null, true);
             if (chance(25) && !block.isEmpty()) {

@@ -10,7 +10,8 @@ import java.util.TreeSet;
 
 /** Counts of a generated corpus: per kind and language, distinct entity values per category, sizes. */
 public record CorpusStats(int conversations, Map<Kind, Map<Language, Integer>> counts, Map<String, Integer> distinct,
-                          long totalChars, int maxEstimatedTokens, double avgEstimatedTokens) {
+                          long totalChars, Map<Kind, Long> charsByKind, int maxEstimatedTokens,
+                          double avgEstimatedTokens) {
 
     public static CorpusStats of(List<GeneratedConversation> conversations) {
         Map<Kind, Map<Language, Integer>> counts = new EnumMap<>(Kind.class);
@@ -19,6 +20,8 @@ public record CorpusStats(int conversations, Map<Kind, Map<Language, Integer>> c
             for (Language l : Language.values()) m.put(l, 0);
             counts.put(k, m);
         }
+        Map<Kind, Long> charsByKind = new EnumMap<>(Kind.class);
+        for (Kind k : Kind.values()) charsByKind.put(k, 0L);
         Map<String, Set<String>> values = new TreeMap<>();
         long chars = 0;
         long tokens = 0;
@@ -29,13 +32,14 @@ public record CorpusStats(int conversations, Map<Kind, Map<Language, Integer>> c
                 values.computeIfAbsent(e.category(), k -> new TreeSet<>()).add(e.value());
             }
             chars += c.chars();
+            charsByKind.merge(c.kind(), (long) c.chars(), Long::sum);
             int t = c.estimatedTokens();
             tokens += t;
             maxTokens = Math.max(maxTokens, t);
         }
         Map<String, Integer> distinct = new TreeMap<>();
         values.forEach((k, v) -> distinct.put(k, v.size()));
-        return new CorpusStats(conversations.size(), counts, distinct, chars, maxTokens,
+        return new CorpusStats(conversations.size(), counts, distinct, chars, charsByKind, maxTokens,
                 conversations.isEmpty() ? 0 : (double) tokens / conversations.size());
     }
 
@@ -54,10 +58,11 @@ public record CorpusStats(int conversations, Map<Kind, Map<Language, Integer>> c
     public String format() {
         StringBuilder sb = new StringBuilder();
         sb.append("conversations: ").append(conversations).append('\n');
-        sb.append(String.format(Locale.ROOT, "%-14s %7s %7s %7s%n", "kind", "EN", "ZH", "total"));
+        sb.append(String.format(Locale.ROOT, "%-14s %7s %7s %7s %10s%n", "kind", "EN", "ZH", "total", "avg chars"));
         for (Kind k : Kind.values()) {
-            sb.append(String.format(Locale.ROOT, "%-14s %7d %7d %7d%n", k.name(), counts.get(k).get(Language.EN),
-                    counts.get(k).get(Language.ZH), count(k)));
+            int n = count(k);
+            sb.append(String.format(Locale.ROOT, "%-14s %7d %7d %7d %10.1f%n", k.name(), counts.get(k).get(Language.EN),
+                    counts.get(k).get(Language.ZH), n, n == 0 ? 0.0 : (double) charsByKind.get(k) / n));
         }
         sb.append(String.format(Locale.ROOT, "%-14s %7d %7d %7d%n", "all", count(Language.EN), count(Language.ZH),
                 conversations));

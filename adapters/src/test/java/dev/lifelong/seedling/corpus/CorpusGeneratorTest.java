@@ -159,6 +159,20 @@ class CorpusGeneratorTest {
     }
 
     @Test
+    void manyBlocksHoldAHardDistractorOfTheSameKindOfValue() {
+        for (Kind kind : List.of(Kind.ABSTENTION, Kind.MEMORY_QA)) {
+            List<GeneratedConversation> list = ofKind(train, kind);
+            long hard = list.stream().filter(c -> {
+                Slot target = slot(c.slot());
+                String category = target.texts(c.language()).source().category();
+                return blockLines(c).stream().anyMatch(l -> Slot.ALL.stream().anyMatch(s -> s != target
+                        && s.texts(c.language()).source().category().equals(category) && s.states(c.language(), l)));
+            }).count();
+            assertThat(hard).as(kind.name()).isGreaterThan(list.size() * 4L / 10);
+        }
+    }
+
+    @Test
     void correctionsAndToldFactsAreRepeatedInTheReply() {
         int oldInBlock = 0;
         List<GeneratedConversation> corrections = ofKind(train, Kind.CORRECTION);
