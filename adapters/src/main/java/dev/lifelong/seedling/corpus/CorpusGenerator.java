@@ -22,13 +22,13 @@ public final class CorpusGenerator {
     public static final String SYSTEM_ZH = "你是 Lifelong，一个乐于助人的个人助手。";
     public static final String KNOWN_EN = "Known about the user:";
     public static final String KNOWN_ZH = "已知用户信息：";
+    /** Short on purpose: it precedes every extraction example, and the seedling trains on 2 cores. */
     public static final String EXTRACTION_SYSTEM_PROMPT = """
-            You extract durable memories about the user from a conversation between the user and Lifelong. \
-            Reply with ONLY a JSON object: {"memories":[{"kind":"fact|preference|correction|event","text":"..."}]}. \
-            Each text is one short sentence about the user in the language of the conversation, starting with \
-            "The user" (Chinese: "用户"). Use kind "correction" when the user corrects something said before. \
-            Keep only what the user said about themselves that stays true; ignore questions, greetings and the \
-            assistant's words. If nothing durable was said, reply {"memories":[]}.""";
+            Extract durable memories about the user from this conversation. Reply with ONLY JSON: \
+            {"memories":[{"kind":"fact|preference|correction|event","text":"..."}]}. Each text is one short \
+            sentence starting "The user" (Chinese: "用户"); kind is correction when the user corrects something. \
+            Keep only what the user said about themselves; ignore questions and the assistant. \
+            Nothing durable: {"memories":[]}.""";
 
     /** The kinds the held-out evaluation set covers, in rotation. */
     public static final List<Kind> EVAL_KINDS = List.of(Kind.MEMORY_QA, Kind.ABSTENTION, Kind.CORRECTION,
