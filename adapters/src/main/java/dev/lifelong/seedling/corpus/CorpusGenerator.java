@@ -333,7 +333,17 @@ public final class CorpusGenerator {
                 Fact other = block.get(0) == t ? block.get(1) : block.get(0);
                 say(askFramed(other.slot()), answerFramed(other));
             }
-            say(askFramed(target), answerFramed(t));
+            if (chance(20)) {
+                boolean same = chance(50);
+                Fact asked = same ? t : otherFact(t);
+                String check = frame(pick(zh ? Templates.CONFIRM_ZH : Templates.CONFIRM_EN), tell(asked));
+                String reply = zh ? (same ? "对，" : "不对，") + answer(t) + "。"
+                        : (same ? pick(List.of("Yes — ", "Yes, ", "That's right: ")) : pick(List.of("No — ", "Not quite: ")))
+                        + lowerFirst(answer(t)) + ".";
+                say(check, reply);
+            } else {
+                say(askFramed(target), answerFramed(t));
+            }
             return done(Kind.MEMORY_QA, target.id(), t.value(), false);
         }
 

@@ -51,7 +51,7 @@ record Slot(String id, MemoryKind kind, Texts en, Texts zh) {
                     t(Pools.NAMES_EN, "The user's name is {v}.", "your name",
                             List.of("What's my name?", "Do you know my name?", "What is my name?", "Who am I?"),
                             List.of("Your name is {v}", "You're {v}"),
-                            List.of("My name is {v}", "I'm {v}", "Call me {v}")),
+                            List.of("My name is {v}", "I'm {v}", "People call me {v}")),
                     t(Pools.NAMES_ZH, "用户叫{v}。", "你的名字",
                             List.of("我叫什么名字？", "你知道我的名字吗？", "我是谁？"),
                             List.of("你叫{v}", "你的名字是{v}"),

@@ -23,6 +23,11 @@ final class Templates {
     static final List<String> QUESTION_ZH = List.of("{q}", "{q}", "请问，{q}", "你还记得吗？{q}", "提醒我一下，{q}",
             "嘿，{q}", "我忘了，{q}", "问一下，{q}", "你好！{q}", "考考你：{q}", "对了，{q}");
 
+    /** Yes/no checks of a stated value: {a} is the user's statement, lower-cased. */
+    static final List<String> CONFIRM_EN = List.of("Is it true that {a}?", "Am I right that {a}?",
+            "Just to check: {a}, right?", "{A}, correct?", "Did I tell you that {a}?");
+    static final List<String> CONFIRM_ZH = List.of("{a}，对吗？", "{a}，是吧？", "我没记错吧，{a}？", "是不是{a}？");
+
     static final List<String> ANSWER_EN = List.of("{A}.", "{A}.", "{A}.", "Sure — {a}.", "From what you've told me, {a}.",
             "According to what I know, {a}.", "I remember: {a}.", "You told me that {a}.", "Yes, I know that one. {A}.",
             "Of course! {A}.", "{A} — that's what you told me.", "Let me check my notes... {A}.", "Good question. {A}.",
