@@ -76,6 +76,47 @@ class SeedlingTokenizerTest {
         assertThat(mismatches).isEmpty();
     }
 
+    /** Strings glued from random vocabulary pieces, characters and special texts: they stress the merge order. */
+    static List<String> randomStrings(long seed, int n) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        String[] extras = {" ", "  ", "\n", "\t", "<|im_end|>", "<|im_start|>", "<s>", "<0x41>", "é", "😊", "龘", "\u00A0",
+            "<", "|", ">", "0", "x"};
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            StringBuilder sb = new StringBuilder();
+            int parts = 1 + r.nextInt(12);
+            for (int p = 0; p < parts; p++) {
+                if (r.nextInt(4) == 0) {
+                    sb.append(extras[r.nextInt(extras.length)]);
+                } else {
+                    int id = SeedlingVocab.FIRST_NORMAL_ID + r.nextInt(vocab.size() - SeedlingVocab.FIRST_NORMAL_ID);
+                    sb.append(vocab.token(id).replace(SeedlingVocab.SPACE, ' '));
+                }
+            }
+            out.add(sb.toString());
+        }
+        return out;
+    }
+
+    @Test
+    void encodesRandomGluedPiecesExactlyAsLlamaCpp() {
+        List<String> texts = randomStrings(7, 2000);
+        int same = 0;
+        String firstMismatch = null;
+        for (String s : texts) {
+            int[] ours = tokenizer.encode(s);
+            int[] theirs = model.encode(s);
+            if (Arrays.equals(ours, theirs)) {
+                same++;
+            } else if (firstMismatch == null) {
+                firstMismatch = s + "\n  ours:  " + Arrays.toString(ours) + "\n  llama: " + Arrays.toString(theirs);
+            }
+            assertThat(tokenizer.decode(ours)).isEqualTo(model.decode(theirs));
+        }
+        System.out.println("tokenizer parity: " + same + "/" + texts.size() + " random glued strings identical");
+        assertThat(firstMismatch).isNull();
+    }
+
     @Test
     void decodingGivesTheTextBackOursAndLlamaCpps() {
         for (String s : heldOut()) {
