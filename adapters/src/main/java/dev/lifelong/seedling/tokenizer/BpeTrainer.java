@@ -88,8 +88,17 @@ public final class BpeTrainer {
         List<Integer> tokenHan = new ArrayList<>();
         Map<String, Integer> ids = new HashMap<>();
         Map<Integer, Integer> charIds = new HashMap<>();
-        long covered = 0;
+        // ▁ always: without it llama.cpp writes an escaped space as the three bytes of ▁, which decode as ▁.
+        charIds.put((int) SeedlingVocab.SPACE, 0);
+        ids.put(String.valueOf(SeedlingVocab.SPACE), 0);
+        tokens.add(String.valueOf(SeedlingVocab.SPACE));
+        tokenChars.add(1);
+        tokenHan.add(0);
+        long covered = charCounts.getOrDefault((int) SeedlingVocab.SPACE, 0L);
         for (int cp : chars) {
+            if (cp == SeedlingVocab.SPACE) {
+                continue;
+            }
             if (tokens.size() >= room || (totalChars > 0 && covered >= options.characterCoverage() * totalChars)) {
                 break;
             }

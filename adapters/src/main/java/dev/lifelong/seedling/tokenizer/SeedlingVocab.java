@@ -1,5 +1,7 @@
 package dev.lifelong.seedling.tokenizer;
 
+import dev.lifelong.gguf.GgufFile;
+import dev.lifelong.gguf.GgufFormatException;
 import dev.lifelong.gguf.GgufWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -82,6 +84,9 @@ public final class SeedlingVocab {
                 }
             }
         }
+        if (!seen.contains(String.valueOf(SPACE))) {
+            throw new IllegalArgumentException("the vocabulary has no ▁ token, so spaces would not decode as spaces");
+        }
         tokens = List.copyOf(all);
     }
 
@@ -139,6 +144,42 @@ public final class SeedlingVocab {
                 .putBool("tokenizer.ggml.add_eos_token", false)
                 .putBool("tokenizer.ggml.add_space_prefix", false)
                 .putString("tokenizer.chat_template", CHATML_TEMPLATE);
+    }
+
+    /**
+     * The vocabulary a GGUF file carries, which must have been written by {@link #writeTo} (same special and byte
+     * token layout); otherwise a {@link GgufFormatException} says what differs.
+     */
+    public static SeedlingVocab readFrom(GgufFile file) {
+        String model = file.findString("tokenizer.ggml.model").orElse("(none)");
+        if (!model.equals("llama")) {
+            throw new GgufFormatException(file.path() + ": tokenizer.ggml.model is " + model
+                    + ", a seedling vocabulary is \"llama\" (SentencePiece-style)");
+        }
+        List<String> all = file.getStringList("tokenizer.ggml.tokens");
+        float[] allScores = file.getFloatArray("tokenizer.ggml.scores");
+        int[] allTypes = file.getIntArray("tokenizer.ggml.token_type");
+        if (all.size() < FIRST_NORMAL_ID || allScores.length != all.size() || allTypes.length != all.size()) {
+            throw new GgufFormatException(file.path() + ": " + all.size() + " tokens, " + allScores.length
+                    + " scores and " + allTypes.length + " types; a seedling vocabulary has at least "
+                    + FIRST_NORMAL_ID + " tokens and one score and type each");
+        }
+        SeedlingVocab vocab;
+        try {
+            vocab = new SeedlingVocab(all.subList(FIRST_NORMAL_ID, all.size()),
+                    Arrays.copyOfRange(allScores, FIRST_NORMAL_ID, allScores.length));
+        } catch (IllegalArgumentException e) {
+            throw new GgufFormatException(file.path() + ": " + e.getMessage());
+        }
+        for (int id = 0; id < all.size(); id++) {
+            if (!all.get(id).equals(vocab.token(id)) || allTypes[id] != vocab.type(id)
+                    || Float.compare(allScores[id], vocab.score(id)) != 0) {
+                throw new GgufFormatException(file.path() + ": token " + id + " '" + all.get(id) + "' (type "
+                        + allTypes[id] + ") is not the seedling layout's '" + vocab.token(id) + "' (type "
+                        + vocab.type(id) + ")");
+            }
+        }
+        return vocab;
     }
 
     @Override

@@ -1,9 +1,14 @@
 package dev.lifelong.seedling.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
+import dev.lifelong.gguf.GgufFile;
+import dev.lifelong.gguf.GgufFormatException;
+import dev.lifelong.gguf.GgufReader;
+import dev.lifelong.gguf.RandomLlamaModel;
 import dev.lifelong.llama.LlamaNative;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +26,7 @@ class SeedlingTokenizerTest {
     static SeedlingVocab vocab;
     static SeedlingTokenizer tokenizer;
     static LlamaModel model;
+    static Path modelFile;
 
     static List<String> training() {
         List<String> texts = new ArrayList<>(BilingualSample.english(1, 120));
@@ -47,9 +53,9 @@ class SeedlingTokenizerTest {
     static void setUp() throws Exception {
         vocab = BpeTrainer.train(training(), 1024);
         tokenizer = vocab.tokenizer();
-        Path file = SeedlingTestModel.write(vocab, dir.resolve("seedling-tok.gguf"));
+        modelFile = SeedlingTestModel.write(vocab, dir.resolve("seedling-tok.gguf"));
         LlamaNative.prepare();
-        model = new LlamaModel(new ModelParameters().setModel(file.toString()).setCtxSize(256).setThreads(2)
+        model = new LlamaModel(new ModelParameters().setModel(modelFile.toString()).setCtxSize(256).setThreads(2)
                 .setGpuLayers(0));
     }
 
@@ -149,6 +155,21 @@ class SeedlingTokenizerTest {
         assertThat(vocab.tokens()).contains("\u2581the", "\u2581live", "我", "喜欢");
         assertThat(tokenizer.encode(" Berlin")).hasSize(1);
         assertThat(tokenizer.encode("上海")).hasSize(1);
+    }
+
+    @Test
+    void readsTheVocabularyBackFromTheGguf() throws Exception {
+        try (GgufFile file = GgufReader.read(modelFile)) {
+            assertThat(SeedlingVocab.readFrom(file)).isEqualTo(vocab);
+            assertThat(file.getString("tokenizer.chat_template")).isEqualTo(RandomLlamaModel.CHATML_TEMPLATE);
+            assertThat(file.getLong("tokenizer.ggml.eos_token_id")).isEqualTo(SeedlingVocab.IM_END_ID);
+        }
+        Path gpt2 = RandomLlamaModel.writer(RandomLlamaModel.Spec.tiny()).putString("tokenizer.ggml.model", "gpt2")
+                .write(dir.resolve("gpt2.gguf"));
+        try (GgufFile file = GgufReader.read(gpt2)) {
+            assertThatThrownBy(() -> SeedlingVocab.readFrom(file)).isInstanceOf(GgufFormatException.class)
+                    .hasMessageContaining("gpt2");
+        }
     }
 
     @Test
