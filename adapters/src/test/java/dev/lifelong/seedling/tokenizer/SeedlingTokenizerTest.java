@@ -3,8 +3,10 @@ package dev.lifelong.seedling.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
+import de.kherud.llama.Pair;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufFormatException;
 import dev.lifelong.gguf.GgufReader;
@@ -139,6 +141,18 @@ class SeedlingTokenizerTest {
         int[] ids = tokenizer.encode(s);
         assertThat(ids).isEqualTo(model.encode(s));
         assertThat(tokenizer.decode(ids)).isEqualTo("  a literal lower-eighth block").isEqualTo(model.decode(ids));
+    }
+
+    @Test
+    void llamaCppAppliesChatMlAndThePromptTokenizesTheSame() {
+        // BMP text only: 4.2.0's applyTemplate returns through JNI NewStringUTF, which mangles emoji such as 🌱.
+        String prompt = model.applyTemplate(new InferenceParameters("").setMessages("Known about the user: lives in Oslo.",
+                List.of(new Pair<>("user", "你好！Where do I live? ☕"))));
+        assertThat(prompt).isEqualTo("<|im_start|>system\nKnown about the user: lives in Oslo.<|im_end|>\n"
+                + "<|im_start|>user\n你好！Where do I live? ☕<|im_end|>\n<|im_start|>assistant\n");
+        int[] ids = tokenizer.encode(prompt);
+        assertThat(ids).isEqualTo(model.encode(prompt));
+        assertThat(Arrays.stream(ids).filter(id -> id == SeedlingVocab.IM_START_ID).count()).isEqualTo(3);
     }
 
     @Test
