@@ -70,7 +70,13 @@ class BpeTrainerScaleTest {
                 assertThat(tokenizer.decode(ours)).isEqualTo(s);
                 same++;
             }
-            System.out.println("tokenizer parity (vocab 4096): " + same + "/" + heldOut.size() + " identical");
+            List<String> glued = SeedlingTokenizerTest.randomStrings(vocab, 11, 3000);
+            for (String s : glued) {
+                assertThat(tokenizer.encode(s)).as(s).isEqualTo(model.encode(s));
+                same++;
+            }
+            System.out.println("tokenizer parity (vocab 4096): " + same + "/" + (heldOut.size() + glued.size())
+                    + " identical (held-out sentences and random glued pieces)");
         }
     }
 

@@ -85,7 +85,7 @@ class SeedlingTokenizerTest {
     }
 
     /** Strings glued from random vocabulary pieces, characters and special texts: they stress the merge order. */
-    static List<String> randomStrings(long seed, int n) {
+    static List<String> randomStrings(SeedlingVocab vocab, long seed, int n) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         String[] extras = {" ", "  ", "\n", "\t", "<|im_end|>", "<|im_start|>", "<s>", "<0x41>", "é", "😊", "龘", "\u00A0",
             "<", "|", ">", "0", "x"};
@@ -108,7 +108,7 @@ class SeedlingTokenizerTest {
 
     @Test
     void encodesRandomGluedPiecesExactlyAsLlamaCpp() {
-        List<String> texts = randomStrings(7, 2000);
+        List<String> texts = randomStrings(vocab, 7, 2000);
         int same = 0;
         String firstMismatch = null;
         for (String s : texts) {
