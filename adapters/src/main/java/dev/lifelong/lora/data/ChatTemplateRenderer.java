@@ -105,7 +105,10 @@ public final class ChatTemplateRenderer {
     }
 
     static String defuse(String content) {
+        // llama.cpp parses control-token texts inside prompts; SPM vocabularies (the seedling's too) also have <s>,
+        // </s> and <unk> as control tokens
         return content.replace("<|", "<" + ZERO_WIDTH_SPACE + "|").replace("|>", "|" + ZERO_WIDTH_SPACE + ">")
-                .replace("</s>", "<" + ZERO_WIDTH_SPACE + "/s>");
+                .replace("</s>", "<" + ZERO_WIDTH_SPACE + "/s>").replace("<s>", "<" + ZERO_WIDTH_SPACE + "s>")
+                .replace("<unk>", "<" + ZERO_WIDTH_SPACE + "unk>");
     }
 }
