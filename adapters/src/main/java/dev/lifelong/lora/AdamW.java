@@ -41,8 +41,10 @@ final class AdamW {
     /** One update with gradients {@code grads} (same layout as the parameters); {@code t} counts from 1. */
     void step(LoraWeights weights, float[][] grads, float lr, int t) {
         float[][] params = parameters(weights);
-        double c1 = 1 - Math.pow(beta1, t);
-        double c2 = 1 - Math.pow(beta2, t);
+        // StrictMath: Math.pow is a JIT intrinsic whose last bits differ from the interpreter's, which made runs (and
+        // resumed runs) differ depending on when the JIT kicked in
+        double c1 = 1 - StrictMath.pow(beta1, t);
+        double c2 = 1 - StrictMath.pow(beta2, t);
         for (int i = 0; i < params.length; i++) {
             float[] p = params[i];
             float[] g = grads[i];

@@ -9,7 +9,7 @@ public record LrSchedule(float peak, int warmupSteps, int totalSteps, float minL
         }
         int decaySteps = Math.max(1, totalSteps - warmupSteps - 1);
         double progress = Math.min(1.0, (double) (step - warmupSteps) / decaySteps);
-        double cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
+        double cosine = 0.5 * (1 + StrictMath.cos(Math.PI * progress));
         return (float) (peak * (minLrRatio + (1 - minLrRatio) * cosine));
     }
 }

@@ -32,8 +32,8 @@ final class Rope {
         double[] v = new double[length * half];
         for (int p = 0; p < length; p++) {
             for (int i = 0; i < half; i++) {
-                double angle = p * Math.pow(config.ropeTheta(), -2.0 * i / config.headDim());
-                v[p * half + i] = cos ? Math.cos(angle) : Math.sin(angle);
+                double angle = p * StrictMath.pow(config.ropeTheta(), -2.0 * i / config.headDim());
+                v[p * half + i] = cos ? StrictMath.cos(angle) : StrictMath.sin(angle);
             }
         }
         return m.create(v, new Shape(length, 1, half)).toType(dtype, false);

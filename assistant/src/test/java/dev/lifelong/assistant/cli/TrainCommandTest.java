@@ -105,10 +105,7 @@ class TrainCommandTest {
             for (TensorInfo t : fa.tensors()) {
                 float[] x = Dequantizer.dequantize(fa, t);
                 float[] y = Dequantizer.dequantize(fb, fb.tensor(t.name()).orElseThrow());
-                // Float tolerance: on a loaded machine two identical runs can still differ by up to ~1e-4 here (MKL_CBWR
-                // strict removed most of it; the rest is an open question), while a resume that skips or repeats a
-                // step at this learning rate moves weights by ~1e-2.
-                for (int i = 0; i < x.length; i++) assertThat(y[i]).as(t.name() + "[" + i + "]").isCloseTo(x[i], within(1e-3f));
+                for (int i = 0; i < x.length; i++) assertThat(y[i]).as(t.name() + "[" + i + "]").isCloseTo(x[i], within(1e-6f));
             }
         }
     }
