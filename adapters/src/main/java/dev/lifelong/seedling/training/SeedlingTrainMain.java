@@ -21,6 +21,9 @@ import java.util.function.Consumer;
  * it as GGUF. Runs in a JVM that never loads llama.cpp (shared libgomp gave NaN gradients, decision 011). Reports on
  * stdout {@code PROGRESS {json}}, {@code RESUMING {json}}, {@code RESULT {json}} and {@code ERROR message}; stops
  * when its parent dies. Running the same job again resumes from its checkpoint.
+ *
+ * <p>Start it with {@code OMP_WAIT_POLICY=PASSIVE} in its environment: on 2 shared, busy cores PyTorch's spinning
+ * OpenMP threads made a training step several times slower (measured 2026-11-25).
  */
 public final class SeedlingTrainMain {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -27,9 +27,12 @@ public record SeedlingTrainingConfig(float lr, int warmupSteps, float minLrRatio
         }
     }
 
-    /** lr 1e-3, 20 warmup steps, cosine to 10%, AdamW (0.9, 0.95, 1e-8), wd 0.1, clip 1, 8 × 1 sequences of ≤ 1024. */
+    /**
+     * lr 1e-3, 20 warmup steps, cosine to 10%, AdamW (0.9, 0.95, 1e-8), wd 0.1, clip 1, 4 × 4 sequences of ≤ 1024
+     * per step (a pass of 4 × 1024 tokens keeps about 2 GB of attention activations for the default model).
+     */
     public static SeedlingTrainingConfig defaults(int totalSteps) {
-        return new SeedlingTrainingConfig(1e-3f, 20, 0.1f, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 8, 1, 1024, totalSteps, 0, 0,
+        return new SeedlingTrainingConfig(1e-3f, 20, 0.1f, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 4, 4, 1024, totalSteps, 0, 0,
                 0, 0, 0);
     }
 
