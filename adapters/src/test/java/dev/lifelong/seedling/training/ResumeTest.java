@@ -90,5 +90,12 @@ class ResumeTest {
         assertThat(j.checkpoint()).isRegularFile();
         FullModel m = Seedlings.read(j.output(), Seedlings.tiny(false));
         assertThat(m.values("output.weight")).doesNotContain(Float.NaN);
+
+        // A checkpoint is never continued with other settings or data (checked before any PyTorch work).
+        FullTrainer other = new FullTrainer(Seedlings.tiny(false), SeedlingTrainingConfig.defaults(1_000_000)
+                .withBatch(2, 1).withLr(5e-4f), null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.resume(j.checkpoint(),
+                SequenceFiles.read(j.sequences()), dev.lifelong.lora.TrainingListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another model");
     }
 }
