@@ -92,8 +92,13 @@ public final class FullModel {
                     std *= residualScale;
                 }
                 SplittableRandom r = new SplittableRandom(mix(seed, t.name().hashCode()));
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = (float) (r.nextGaussian() * std);
+                for (int i = 0; i < a.length; i += 2) { // Box–Muller with StrictMath: the same bits however JIT-compiled
+                    double radius = StrictMath.sqrt(-2 * StrictMath.log(1 - r.nextDouble()));
+                    double angle = 2 * StrictMath.PI * r.nextDouble();
+                    a[i] = (float) (radius * StrictMath.cos(angle) * std);
+                    if (i + 1 < a.length) {
+                        a[i + 1] = (float) (radius * StrictMath.sin(angle) * std);
+                    }
                 }
             }
             v.put(t.name(), a);
@@ -112,6 +117,32 @@ public final class FullModel {
             v.put(t.name(), a.clone());
         }
         return new FullModel(c, layout(c), v);
+    }
+
+    /**
+     * Reads a llama GGUF (as {@link GgufModelExport} writes it; any weight type {@code Dequantizer} knows) back as a
+     * trainable model, e.g. to evaluate or continue training a shipped seedling.
+     */
+    public static FullModel load(java.nio.file.Path gguf) {
+        try (dev.lifelong.gguf.GgufFile f = dev.lifelong.gguf.GgufReader.read(gguf)) {
+            String a = f.getString("general.architecture");
+            if (!a.equals("llama")) {
+                throw new IllegalArgumentException(gguf + ": architecture '" + a + "' is not llama");
+            }
+            SeedlingModelConfig c = new SeedlingModelConfig(f.getList("tokenizer.ggml.tokens").size(),
+                    (int) f.getLong(a + ".block_count"), (int) f.getLong(a + ".embedding_length"),
+                    (int) f.getLong(a + ".attention.head_count"), (int) f.getLong(a + ".attention.head_count_kv"),
+                    (int) f.getLong(a + ".feed_forward_length"), (int) f.getLong(a + ".context_length"),
+                    f.findFloat(a + ".rope.freq_base").orElse(10000f),
+                    f.getFloat(a + ".attention.layer_norm_rms_epsilon"), f.tensor("output.weight").isEmpty());
+            Map<String, float[]> w = new LinkedHashMap<>();
+            for (Tensor t : layout(c)) {
+                dev.lifelong.gguf.TensorInfo info = f.tensor(t.name()).orElseThrow(() ->
+                        new IllegalArgumentException(gguf + ": tensor " + t.name() + " is missing"));
+                w.put(t.name(), dev.lifelong.gguf.Dequantizer.dequantize(f, info));
+            }
+            return of(c, w);
+        }
     }
 
     static long mix(long a, long b) {
@@ -295,9 +326,11 @@ public final class FullModel {
         double[] sin = new double[t * half];
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < half; i++) {
-                double angle = p * Math.pow(c.ropeTheta(), -2.0 * i / c.headDim());
-                cos[p * half + i] = Math.cos(angle);
-                sin[p * half + i] = Math.sin(angle);
+                // StrictMath: Math's intrinsics may differ by an ulp from the interpreter, so results would depend on
+                // when the JIT compiled this loop.
+                double angle = p * StrictMath.pow(c.ropeTheta(), -2.0 * i / c.headDim());
+                cos[p * half + i] = StrictMath.cos(angle);
+                sin[p * half + i] = StrictMath.sin(angle);
             }
         }
         return new NDArray[] {m.create(cos, new Shape(t, 1, half)).toType(dtype, false),

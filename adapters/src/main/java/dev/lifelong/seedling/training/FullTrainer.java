@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import dev.lifelong.lora.LrSchedule;
 import dev.lifelong.lora.TrainingListener;
 import dev.lifelong.lora.TrainingProgress;
 import dev.lifelong.lora.TrainingSequence;
@@ -124,7 +123,6 @@ public final class FullTrainer {
             int firstStep, List<Double> history, TrainingListener listener) {
         FullModel.computeThreads(config.threads());
         int total = config.totalSteps();
-        LrSchedule schedule = new LrSchedule(config.lr(), config.warmupSteps(), total, config.minLrRatio());
         long started = System.nanoTime();
         long tokens = 0;
         int step = firstStep;
@@ -155,7 +153,7 @@ public final class FullTrainer {
                         + "; lower the learning rate");
             }
             clip(grads);
-            adamStep(grads, adamM, adamV, schedule.at(step), step + 1);
+            adamStep(grads, adamM, adamV, lr(step, total), step + 1);
             history.add(loss);
             step++;
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -204,13 +202,25 @@ public final class FullTrainer {
         }
     }
 
+    /** {@link LrSchedule}'s warmup + cosine, computed with StrictMath so it is the same bits in every run. */
+    private float lr(int step, int total) {
+        float peak = config.lr();
+        if (step < config.warmupSteps()) {
+            return peak * (step + 1) / config.warmupSteps();
+        }
+        int decaySteps = Math.max(1, total - config.warmupSteps() - 1);
+        double progress = Math.min(1.0, (double) (step - config.warmupSteps()) / decaySteps);
+        double cosine = 0.5 * (1 + StrictMath.cos(StrictMath.PI * progress));
+        return (float) (peak * (config.minLrRatio() + (1 - config.minLrRatio()) * cosine));
+    }
+
     /** AdamW, decoupled decay on matrices only, bias-corrected; {@code t} counts from 1. */
     private void adamStep(Map<String, float[]> grads, Map<String, float[]> adamM, Map<String, float[]> adamV,
             float lr, int t) {
         float b1 = config.beta1();
         float b2 = config.beta2();
-        double c1 = 1 - Math.pow(b1, t);
-        double c2 = 1 - Math.pow(b2, t);
+        double c1 = 1 - StrictMath.pow(b1, t); // StrictMath: bit-identical whether interpreted or JIT-compiled
+        double c2 = 1 - StrictMath.pow(b2, t);
         for (FullModel.Tensor tensor : model.tensors()) {
             float[] p = model.values(tensor.name());
             float[] g = grads.get(tensor.name());

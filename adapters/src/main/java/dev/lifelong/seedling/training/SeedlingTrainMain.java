@@ -22,13 +22,23 @@ import java.util.function.Consumer;
  * stdout {@code PROGRESS {json}}, {@code RESUMING {json}}, {@code RESULT {json}} and {@code ERROR message}; stops
  * when its parent dies. Running the same job again resumes from its checkpoint.
  *
- * <p>Start it with {@code OMP_WAIT_POLICY=PASSIVE} in its environment: on 2 shared, busy cores PyTorch's spinning
- * OpenMP threads made a training step several times slower (measured 2026-11-25).
+ * <p>Start it with {@link #processBuilder}, which sets {@code OMP_WAIT_POLICY=PASSIVE} (on 2 shared, busy cores
+ * PyTorch's spinning OpenMP threads made a training step several times slower); it must be in the environment
+ * before the native libraries load.
  */
 public final class SeedlingTrainMain {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SeedlingTrainMain() {
+    }
+
+    /** A child JVM (this JVM's java and class path) that runs {@code jobFile}, with the environment it needs. */
+    public static ProcessBuilder processBuilder(Path jobFile, String maxHeap) {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + maxHeap, "-cp", System.getProperty("java.class.path"), SeedlingTrainMain.class.getName(),
+                jobFile.toAbsolutePath().toString());
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        return pb;
     }
 
     public static void main(String[] args) {
