@@ -49,9 +49,15 @@ class ResumeTest {
     }
 
     @Test
-    void resumedRunEqualsUninterruptedRun() throws Exception {
+    void sameJobGivesSameBytesAndResumedRunEqualsUninterruptedRun() throws Exception {
         JsonNode whole = Seedlings.train(job("whole", training()), dir.resolve("whole.json"));
         assertThat(whole.get("steps").asInt()).isEqualTo(12);
+        // Same seed, same job in another process: the same bytes.
+        SeedlingJob again = job("whole", training());
+        again = new SeedlingJob(again.model(), again.training(), again.sequences(), again.vocabularyFrom(),
+                dir.resolve("again.gguf"), dir.resolve("again.ckpt"), again.weightType(), again.name());
+        Seedlings.train(again, dir.resolve("again.json"));
+        assertThat(Files.mismatch(dir.resolve("whole.gguf"), dir.resolve("again.gguf"))).isEqualTo(-1);
 
         SeedlingJob interrupted = job("run", training().withStopAfterSteps(5));
         JsonNode first = Seedlings.train(interrupted, dir.resolve("run.json"));
