@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 
 /**
  * Training throughput of the default seedling config (not a test: run by hand, it takes minutes). Args: sequence
- * length, batch size, steps, threads. Prints tokens/s per optimizer step and the implied FLOP rate.
+ * length, batch size, steps, threads [, nLayer, nEmbd, nHead, nHeadKv, nFf for another shape]. Prints tokens/s per optimizer step and the implied FLOP rate.
  */
 public final class SpeedProbeMain {
     private SpeedProbeMain() {
@@ -18,7 +18,10 @@ public final class SpeedProbeMain {
         int batch = Integer.parseInt(args[1]);
         int steps = Integer.parseInt(args[2]);
         int threads = Integer.parseInt(args[3]);
-        SeedlingModelConfig c = SeedlingModelConfig.defaults();
+        SeedlingModelConfig d = SeedlingModelConfig.defaults();
+        SeedlingModelConfig c = args.length < 9 ? d : new SeedlingModelConfig(d.vocabSize(), Integer.parseInt(args[4]),
+                Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]),
+                Integer.parseInt(args[8]), d.contextLength(), d.ropeTheta(), d.rmsEps(), d.tiedEmbeddings());
         System.out.printf("params %d, training FLOPs/token at t=%d: %.3g%n", c.parameterCount(), len,
                 c.trainingFlopsPerToken(len));
         SplittableRandom r = new SplittableRandom(1);
