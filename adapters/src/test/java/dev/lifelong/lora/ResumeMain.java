@@ -46,6 +46,7 @@ public final class ResumeMain {
         Path base = Path.of(args[1]);
         Path ckpt = Path.of(args[2]);
         Path adapter = Path.of(args[3]);
+        TransformerModel.computeThreads(1); // the comparison is bit-for-bit: no thread-count-dependent reductions
         try (TransformerModel model = TransformerModel.load(base)) {
             LoraTrainer trainer = new LoraTrainer(model, lora(), config(), ckpt);
             TrainingListener listener = p -> {
