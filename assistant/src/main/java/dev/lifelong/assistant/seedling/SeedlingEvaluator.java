@@ -6,6 +6,7 @@ import dev.lifelong.assistant.runtime.ChatTurn;
 import dev.lifelong.assistant.runtime.GenerationOptions;
 import dev.lifelong.assistant.runtime.GenerationResult;
 import dev.lifelong.assistant.runtime.LlamaRuntime;
+import dev.lifelong.assistant.runtime.PromptTooLongException;
 import dev.lifelong.assistant.runtime.RuntimeOptions;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufReader;
@@ -37,7 +38,7 @@ public final class SeedlingEvaluator {
     /** Counts per figure; a rate is null when no case measured it. */
     public record Report(int cases, int memoryQa, int memoryQaPassed, int abstention, int abstentionPassed,
             int extraction, int extractionValid, int extractionPassed, int correction, int correctionPassed,
-            int stopped, double seconds) {
+            int stopped, int tooLong, double seconds) {
         public Double memoryQaAccuracy() { return rate(memoryQaPassed, memoryQa); }
         public Double abstentionRate() { return rate(abstentionPassed, abstention); }
         public Double extractionValidRate() { return rate(extractionValid, extraction); }
@@ -60,6 +61,7 @@ public final class SeedlingEvaluator {
             m.put("correction_accuracy", correctionAccuracy());
             m.put("stop_rate", stopRate());
             m.put("overall", overall());
+            m.put("too_long", tooLong);
             m.put("max_tokens", MAX_TOKENS);
             m.put("seconds", seconds);
             return m;
@@ -73,6 +75,7 @@ public final class SeedlingEvaluator {
             row(sb, "extraction correct", extractionPassed, extraction);
             row(sb, "correction", correctionPassed, correction);
             row(sb, "stops at end of turn", stopped, cases);
+            if (tooLong > 0) sb.append(String.format(Locale.ROOT, "%d prompts did not fit the context and count as failed%n", tooLong));
             row(sb, "overall", memoryQaPassed + abstentionPassed + extractionPassed + correctionPassed, cases);
             return sb.toString();
         }
@@ -93,16 +96,26 @@ public final class SeedlingEvaluator {
         ExtractionSchema schema = ExtractionSchema.load();
         GenerationOptions greedy = new GenerationOptions(MAX_TOKENS, 0f, 1f, 1, List.of());
         int memoryQa = 0, memoryQaPassed = 0, abstention = 0, abstentionPassed = 0, extraction = 0, extractionValid = 0,
-                extractionPassed = 0, correction = 0, correctionPassed = 0, stopped = 0, done = 0;
+                extractionPassed = 0, correction = 0, correctionPassed = 0, stopped = 0, tooLong = 0, done = 0;
         long t0 = System.nanoTime();
         try (LlamaRuntime runtime = LlamaRuntime.load(model, new RuntimeOptions(threads, 0, context, 1))) {
             for (EvalCase c : cases) {
                 List<ChatTurn> turns = new ArrayList<>();
                 for (Turn t : c.prompt()) turns.add(new ChatTurn(t.role(), t.content()));
-                GenerationResult r = runtime.generate(turns, greedy, s -> { }, new Cancellation());
-                String answer = r.text();
-                boolean pass = c.passes(answer, schema);
-                if (r.finishReason() == GenerationResult.FinishReason.STOP) stopped++;
+                String answer;
+                boolean stop;
+                try {
+                    GenerationResult r = runtime.generate(turns, greedy, s -> { }, new Cancellation());
+                    answer = r.text();
+                    stop = r.finishReason() == GenerationResult.FinishReason.STOP;
+                } catch (PromptTooLongException e) {
+                    // counted as a failure of every figure, and reported, rather than dropped from the denominators
+                    tooLong++;
+                    answer = "";
+                    stop = false;
+                }
+                boolean pass = !answer.isEmpty() && c.passes(answer, schema);
+                if (stop) stopped++;
                 if (c.kind() == Kind.EXTRACTION) {
                     extraction++;
                     if (schema.validate(answer.strip()).isEmpty()) extractionValid++;
@@ -125,6 +138,6 @@ public final class SeedlingEvaluator {
             }
         }
         return new Report(cases.size(), memoryQa, memoryQaPassed, abstention, abstentionPassed, extraction,
-                extractionValid, extractionPassed, correction, correctionPassed, stopped, (System.nanoTime() - t0) / 1e9);
+                extractionValid, extractionPassed, correction, correctionPassed, stopped, tooLong, (System.nanoTime() - t0) / 1e9);
     }
 }
