@@ -62,6 +62,7 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--batch", defaultValue = "4", description = "Sequences per pass (default ${DEFAULT-VALUE}).") int batch;
         @Option(names = "--grad-accum", defaultValue = "4", description = "Passes per optimizer step (default ${DEFAULT-VALUE}).") int gradAccum;
         @Option(names = "--weights", defaultValue = "F16", description = "F16 or Q8_0 (default ${DEFAULT-VALUE}).") String weights;
+        @Option(names = "--stop-after-steps", defaultValue = "0", hidden = true, description = "Stop there with a checkpoint, as an interruption would (tests).") int stopAfterSteps;
         @Option(names = "--heap", defaultValue = "3g", description = "Maximum heap of the training process (default ${DEFAULT-VALUE}).") String heap;
 
         @Override
@@ -81,7 +82,7 @@ public final class SeedlingCommand implements Runnable {
                 Path workDir = work != null ? work : ModelResolver.home().resolve("target").resolve("seedling");
                 options = new SeedlingBuilder.Options(seed, conversations, evalCases, vocab, model, minutes, tokensPerSecond,
                         steps, threads == null ? defaultThreads() : threads, dir.toAbsolutePath(), workDir.toAbsolutePath(),
-                        type, maxSeq, batch, gradAccum, heap);
+                        type, maxSeq, batch, gradAccum, heap, stopAfterSteps);
                 if (batch < 1 || gradAccum < 1) throw new IllegalArgumentException("--batch and --grad-accum must be at least 1");
             } catch (IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());

@@ -12,6 +12,7 @@ import dev.lifelong.assistant.runtime.RuntimeOptions;
 import dev.lifelong.lora.data.DatasetFiles;
 import dev.lifelong.seedling.corpus.CorpusFiles;
 import dev.lifelong.seedling.corpus.EvalCase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,11 +44,15 @@ class SeedlingRebuildTest {
     }
 
     String[] tiny(Path out, String... extra) {
+        return tiny(out, dir.resolve("work"), extra);
+    }
+
+    String[] tiny(Path out, Path work, String... extra) {
         List<String> a = new ArrayList<>(List.of("seedling", "rebuild", "--seed", "3", "--conversations", "300",
                 "--eval-cases", "8", "--steps", "20", "--vocab", "512", "--layers", "2", "--width", "64", "--heads", "4",
                 "--kv-heads", "2", "--ffn", "128", "--context", "1024", "--max-seq", "256", "--batch", "4",
                 "--grad-accum", "1", "--threads", "2", "--heap", "1g", "--out", out.toString(), "--work",
-                dir.resolve("work").toString()));
+                work.toString()));
         for (int i = 0; i + 1 < extra.length; i += 2) {
             int at = a.indexOf(extra[i]);
             if (at >= 0) a.set(at + 1, extra[i + 1]);
@@ -102,6 +107,31 @@ class SeedlingRebuildTest {
         assertThat(report.overall()).isBetween(0.0, 1.0);
         Run ev = cli("seedling", "eval", "--model", model.toString(), "--limit", "2", "--threads", "2");
         assertThat(ev.exit()).as(ev.err()).isZero();
+    }
+
+    @Test
+    @Tag("slow")
+    void aStoppedBuildResumesFromItsCheckpointToTheSameModelAsAnUninterruptedOne() throws Exception {
+        Path straight = dir.resolve("straight");
+        assertThat(cli(tiny(straight, dir.resolve("w1"), "--steps", "12", "--eval-cases", "4")).exit()).isZero();
+
+        Path resumed = dir.resolve("resumed");
+        Path work = dir.resolve("w2");
+        Run first = cli(tiny(resumed, work, "--steps", "12", "--eval-cases", "4", "--stop-after-steps", "6"));
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(work.resolve("seedling.ckpt")).isRegularFile();
+        JsonNode partial = new ObjectMapper().readTree(resumed.resolve("manifest.json").toFile());
+        assertThat(partial.path("stopped_early").asBoolean()).isTrue();
+        assertThat(partial.path("steps").asInt()).isEqualTo(6);
+
+        Run second = cli(tiny(resumed, work, "--steps", "12", "--eval-cases", "4"));
+        assertThat(second.exit()).as(second.err()).isZero();
+        assertThat(work.resolve("seedling.ckpt")).doesNotExist();
+        JsonNode m = new ObjectMapper().readTree(resumed.resolve("manifest.json").toFile());
+        assertThat(m.path("steps").asInt()).isEqualTo(12);
+        assertThat(m.path("stopped_early").asBoolean()).isFalse();
+        assertThat(Files.readString(work.resolve("train.log"))).contains("RESUMING");
+        assertThat(DatasetFiles.sha256(resumed.resolve("seedling.gguf"))).isEqualTo(DatasetFiles.sha256(straight.resolve("seedling.gguf")));
     }
 
     @Test
