@@ -3,6 +3,7 @@ package dev.lifelong.assistant.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifelong.assistant.app.ModelResolver;
+import dev.lifelong.assistant.seedling.HeldOutLoss;
 import dev.lifelong.assistant.seedling.SeedlingBuilder;
 import dev.lifelong.assistant.seedling.SeedlingEvaluator;
 import dev.lifelong.gguf.GgmlType;
@@ -15,7 +16,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -110,14 +113,22 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--eval", paramLabel = "FILE.jsonl", description = "Evaluation cases (default: eval.jsonl next to the model, else generated from the manifest's seed).") Path eval;
         @Option(names = "--limit", description = "Only the first N cases.") Integer limit;
         @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
+        @Option(names = "--heldout", defaultValue = "200", description = "Held-out conversations for mean loss and perplexity (default ${DEFAULT-VALUE}; 0 = skip).") int heldout;
 
         @Override
         public Integer call() throws Exception {
+            if (heldout < 0) throw new UserFacingException("--heldout must be 0 or more");
             if (limit != null && limit < 1) throw new UserFacingException("--limit must be at least 1");
             if (threads != null && threads < 1) throw new UserFacingException("--threads must be at least 1");
             Path file = (model != null ? model : ModelResolver.home().resolve(ModelResolver.SEEDLING)).toAbsolutePath();
             if (!Files.isRegularFile(file)) {
                 throw new UserFacingException("model not found: " + file + (model == null ? " (run ./lifelong seedling rebuild)" : ""));
+            }
+            long seed = 1;
+            Path manifest = file.resolveSibling("manifest.json");
+            if (Files.isRegularFile(manifest)) {
+                JsonNode m = new ObjectMapper().readTree(manifest.toFile());
+                seed = m.path("corpus").path("seed").asLong(1);
             }
             List<EvalCase> cases;
             if (eval != null) {
@@ -130,19 +141,26 @@ public final class SeedlingCommand implements Runnable {
             } else if (Files.isRegularFile(file.resolveSibling("eval.jsonl"))) {
                 cases = CorpusFiles.readEval(file.resolveSibling("eval.jsonl"));
             } else {
-                long seed = 1;
-                Path manifest = file.resolveSibling("manifest.json");
-                if (Files.isRegularFile(manifest)) {
-                    JsonNode m = new ObjectMapper().readTree(manifest.toFile());
-                    seed = m.path("corpus").path("seed").asLong(1);
-                }
                 cases = new CorpusGenerator(seed).eval(400);
             }
             if (cases.isEmpty()) throw new UserFacingException("no evaluation cases");
             if (limit != null && limit < cases.size()) cases = cases.subList(0, limit);
             SeedlingEvaluator.Report report = SeedlingEvaluator.evaluate(file, cases, threads == null ? defaultThreads() : threads, System.err);
+            Map<String, Object> figures = new LinkedHashMap<>(report.toMap());
             System.out.print(report.table());
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report.toMap()));
+            if (heldout > 0) {
+                Path work = Files.createTempDirectory("seedling-eval");
+                try {
+                    HeldOutLoss.Result loss = HeldOutLoss.measure(file, HeldOutLoss.conversations(seed, heldout), 1024,
+                            threads == null ? defaultThreads() : threads, work);
+                    figures.putAll(SeedlingBuilder.lossFigures(loss));
+                    System.out.printf(Locale.ROOT, "%-24s %6.3f  (perplexity %.2f, %d conversations)%n", "held-out loss",
+                            loss.meanLoss(), loss.perplexity(), loss.conversations());
+                } finally {
+                    Files.deleteIfExists(work);
+                }
+            }
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures));
             return 0;
         }
     }

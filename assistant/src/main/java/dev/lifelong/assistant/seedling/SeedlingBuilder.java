@@ -184,6 +184,13 @@ public final class SeedlingBuilder {
         // 5. evaluation
         step(5, "evaluation on %d held-out cases", eval.size());
         SeedlingEvaluator.Report report = SeedlingEvaluator.evaluate(output, eval, o.threads(), log);
+        Map<String, Object> evaluation = new LinkedHashMap<>(report.toMap());
+        int heldOut = Math.min(200, Math.max(1, o.evalCases()));
+        HeldOutLoss.Result loss = HeldOutLoss.measure(output, HeldOutLoss.conversations(o.seed(), heldOut), o.maxSeqLen(),
+                o.threads(), o.work());
+        evaluation.putAll(lossFigures(loss));
+        log.printf(Locale.ROOT, "  held-out loss %.4f, perplexity %.2f on %d conversations%n", loss.meanLoss(),
+                loss.perplexity(), loss.conversations());
         Files.copy(evalFile, o.out().resolve("eval.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         // 6. manifest
@@ -223,11 +230,19 @@ public final class SeedlingBuilder {
         m.put("wall_seconds", (System.nanoTime() - t0) / 1e9);
         m.put("started", started.toString());
         m.put("machine", machine(o.threads()));
-        m.put("evaluation", report.toMap());
+        m.put("evaluation", evaluation);
         Path manifest = o.out().resolve("manifest.json");
         writeAtomically(manifest, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m) + "\n");
         step(6, "wrote %s and %s", output, manifest);
         return new Built(output, manifest, m);
+    }
+
+    public static Map<String, Object> lossFigures(HeldOutLoss.Result loss) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("heldout_conversations", loss.conversations());
+        m.put("heldout_mean_loss", loss.meanLoss());
+        m.put("heldout_perplexity", loss.perplexity());
+        return m;
     }
 
     /** ChatML exactly as the template renders it, so the BPE also learns the template's own text. */

@@ -87,6 +87,11 @@ class SeedlingRebuildTest {
         JsonNode e = m.path("evaluation");
         assertThat(e.path("cases").asInt()).isEqualTo(8);
         assertThat(e.path("too_long").asInt()).isZero();
+        assertThat(e.path("heldout_conversations").asInt()).isPositive();
+        // trained for 20 steps: below a uniform guess over the vocabulary, above zero
+        assertThat(e.path("heldout_mean_loss").asDouble()).isBetween(0.1, Math.log(m.path("tokenizer").path("vocab_size").asInt()));
+        assertThat(e.path("heldout_perplexity").asDouble()).isCloseTo(Math.exp(e.path("heldout_mean_loss").asDouble()),
+                org.assertj.core.api.Assertions.within(1e-6));
         for (String k : List.of("memory_qa_accuracy", "abstention_rate", "extraction_valid_rate", "extraction_correct_rate",
                 "correction_accuracy", "stop_rate", "overall")) {
             assertThat(e.path(k).isNumber()).as(k).isTrue();
@@ -105,7 +110,7 @@ class SeedlingRebuildTest {
         assertThat(report.cases()).isEqualTo(4);
         assertThat(report.stopRate()).isBetween(0.0, 1.0);
         assertThat(report.overall()).isBetween(0.0, 1.0);
-        Run ev = cli("seedling", "eval", "--model", model.toString(), "--limit", "2", "--threads", "2");
+        Run ev = cli("seedling", "eval", "--model", model.toString(), "--limit", "2", "--threads", "2", "--heldout", "3");
         assertThat(ev.exit()).as(ev.err()).isZero();
     }
 
