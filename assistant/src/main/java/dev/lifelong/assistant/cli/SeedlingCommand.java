@@ -53,7 +53,7 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--work", paramLabel = "DIR", description = "Intermediate files and the checkpoint (default: target/seedling of this Lifelong).") Path work;
         @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
         @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps (default: as many as fit the budget).") int steps;
-        @Option(names = "--tokens-per-second", defaultValue = "0", description = "Expected training throughput that sizes the schedule (default: estimated).") double tokensPerSecond;
+        @Option(names = "--tokens-per-second", defaultValue = "0", description = "Training throughput that sizes the schedule (default: measured by a few probe steps).") double tokensPerSecond;
         @Option(names = "--vocab", defaultValue = "4096", description = "Tokenizer vocabulary size (default ${DEFAULT-VALUE}).") int vocab;
         @Option(names = "--layers", defaultValue = "6", description = "Transformer layers (default ${DEFAULT-VALUE}).") int layers;
         @Option(names = "--width", defaultValue = "384", description = "Embedding width (default ${DEFAULT-VALUE}).") int width;

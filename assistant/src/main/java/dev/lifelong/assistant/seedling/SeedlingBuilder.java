@@ -47,8 +47,11 @@ import java.util.Map;
 public final class SeedlingBuilder {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Training throughput of the default model on 2 shared cores (decision 014: 300-1300 tokens/s), conservative. */
-    static final double DEFAULT_MODEL_TOKENS_PER_SECOND = 700;
+    /** Training throughput of the default model on 2 shared cores (decision 014: 300-1300 tokens/s), for --steps runs. */
+    /** The schedule is planned for this share of the budget: the speed varies with the other load on the machine. */
+    static final double PLANNED_SHARE = 0.9;
+
+    static final double DEFAULT_MODEL_TOKENS_PER_SECOND = 500;
 
     /**
      * @param tokensPerSecond expected training throughput, sizes the cosine schedule to the budget (0 = estimate
@@ -137,9 +140,29 @@ public final class SeedlingBuilder {
         SeedlingModelConfig model = o.model().withVocabSize(vocab.size());
         double meanTokens = (double) data.tokens() / data.sequences().size();
         double tokensPerStep = meanTokens * o.batchSize() * o.gradAccumulation();
-        double tps = o.tokensPerSecond() > 0 ? o.tokensPerSecond() : estimatedTokensPerSecond(model, o.maxSeqLen());
+        Path checkpoint = o.work().resolve("seedling.ckpt");
+        String tpsSource;
+        double tps;
+        Path measured = o.work().resolve("throughput.txt");
+        String shape = model + "|" + o.batchSize() + "x" + o.gradAccumulation() + "|" + o.maxSeqLen() + "|" + o.threads();
+        if (o.tokensPerSecond() > 0) {
+            tps = o.tokensPerSecond();
+            tpsSource = "configured";
+        } else if (o.steps() > 0) {
+            tps = estimatedTokensPerSecond(model, o.maxSeqLen());
+            tpsSource = "estimated";
+        } else if (Files.isRegularFile(checkpoint) && Files.isRegularFile(measured)
+                && Files.readString(measured, StandardCharsets.UTF_8).startsWith(shape + "=")) {
+            // resuming: the same schedule as the interrupted run, so its checkpoint stays valid
+            tps = Double.parseDouble(Files.readString(measured, StandardCharsets.UTF_8).substring(shape.length() + 1).strip());
+            tpsSource = "measured (earlier run)";
+        } else {
+            tps = probe(model, sequences, carrier, tokensPerStep);
+            tpsSource = "measured";
+            writeAtomically(measured, shape + "=" + tps + "\n");
+        }
         long budgetSeconds = Math.max(1, Math.round(o.minutes() * 60));
-        int totalSteps = o.steps() > 0 ? o.steps() : Math.max(1, (int) (budgetSeconds * tps / tokensPerStep));
+        int totalSteps = o.steps() > 0 ? o.steps() : Math.max(1, (int) (PLANNED_SHARE * budgetSeconds * tps / tokensPerStep));
         SeedlingTrainingConfig d = SeedlingTrainingConfig.defaults(totalSteps);
         SeedlingTrainingConfig trainingConfig = d.withBatch(o.batchSize(), o.gradAccumulation())
                 .withWarmup(Math.min(d.warmupSteps(), Math.max(1, totalSteps / 10)))
@@ -154,7 +177,6 @@ public final class SeedlingBuilder {
                 totalSteps, trainingConfig.seed(), trainingConfig.checkpointEvery(), trainingConfig.timeBudgetSeconds(),
                 o.stopAfterSteps(), trainingConfig.threads());
         Path output = o.out().resolve("seedling.gguf");
-        Path checkpoint = o.work().resolve("seedling.ckpt");
         SeedlingJob job = new SeedlingJob(model, trainingConfig, sequences, carrier, output, checkpoint, o.weightType(), "seedling");
         Path jobFile = o.work().resolve("job.json");
         // A checkpoint resumes only the same trajectory; one left by other settings would make the trainer refuse.
@@ -169,10 +191,11 @@ public final class SeedlingBuilder {
         }
         writeAtomically(keyFile, key);
         job.write(jobFile);
-        step(4, "training %,d parameters for %d steps (~%.0f tokens/step at ~%.0f tokens/s, budget %d min)%s",
-                model.parameterCount(), totalSteps, tokensPerStep, tps, Math.round(o.minutes()),
+        step(4, "training %,d parameters for %d steps (~%.0f tokens/step at ~%.0f tokens/s %s, budget %s)%s",
+                model.parameterCount(), totalSteps, tokensPerStep, tps, tpsSource,
+                budgetSeconds >= 120 ? (budgetSeconds / 60) + " min" : budgetSeconds + " s",
                 Files.isRegularFile(checkpoint) ? ", resuming from " + checkpoint : "");
-        JsonNode result = train(jobFile, o.work().resolve("train.log"));
+        JsonNode result = train(jobFile, o.work().resolve("train.log"), progress);
         if (result.path("stoppedEarly").asBoolean()) {
             log.printf(Locale.ROOT, "  stopped early at step %d of %d (time budget or --stop-after-steps): the model is written, less trained; "
                     + "the checkpoint %s is kept, so running the same command again continues%n",
@@ -220,6 +243,8 @@ public final class SeedlingBuilder {
         mc.put("parameters", model.parameterCount());
         m.put("model_config", mc);
         m.put("training_config", trainingConfig);
+        m.put("tokens_per_second_planned", tps);
+        m.put("tokens_per_second_source", tpsSource);
         m.put("steps", result.path("steps").asInt());
         m.put("total_steps", result.path("totalSteps").asInt());
         m.put("stopped_early", result.path("stoppedEarly").asBoolean());
@@ -259,7 +284,35 @@ public final class SeedlingBuilder {
         return Math.min(4000, DEFAULT_MODEL_TOKENS_PER_SECOND * reference.trainingFlopsPerToken(seqLen / 2) / model.trainingFlopsPerToken(seqLen / 2));
     }
 
-    private JsonNode train(Path jobFile, Path logFile) throws IOException {
+    /**
+     * Training throughput on this machine now: a few steps of the real job (no checkpoint, thrown away), timed in
+     * this process between the first and the last step so the child's start-up and first-step warm-up do not count.
+     */
+    private double probe(SeedlingModelConfig model, Path sequences, Path carrier, double tokensPerStep) throws IOException {
+        int steps = 4;
+        SeedlingTrainingConfig c = SeedlingTrainingConfig.defaults(1000).withBatch(o.batchSize(), o.gradAccumulation())
+                .withSeed(o.seed()).withThreads(o.threads()).withStopAfterSteps(steps);
+        c = new SeedlingTrainingConfig(c.lr(), c.warmupSteps(), c.minLrRatio(), c.weightDecay(), c.beta1(), c.beta2(),
+                c.eps(), c.gradClip(), c.batchSize(), c.gradAccumulation(), o.maxSeqLen(), c.totalSteps(), c.seed(), 0,
+                c.timeBudgetSeconds(), steps, c.threads());
+        Path probeJob = o.work().resolve("probe.json");
+        Path probeModel = o.work().resolve("probe.gguf");
+        new SeedlingJob(model, c, sequences, carrier, probeModel, null, GgmlType.F32, "seedling-probe").write(probeJob);
+        log.printf(Locale.ROOT, "  measuring training speed (%d steps)...%n", steps);
+        long[] at = new long[steps + 1];
+        train(probeJob, o.work().resolve("probe.log"), p -> {
+            if (p.step() >= 1 && p.step() <= steps) at[p.step()] = System.nanoTime();
+        });
+        Files.deleteIfExists(probeModel);
+        Files.deleteIfExists(probeJob);
+        double seconds = (at[steps] - at[1]) / 1e9;
+        if (!(seconds > 0)) throw new IllegalStateException("the speed probe reported no steps; see " + o.work().resolve("probe.log"));
+        double tps = (steps - 1) * tokensPerStep / seconds;
+        log.printf(Locale.ROOT, "  about %.0f tokens/s%n", tps);
+        return tps;
+    }
+
+    private JsonNode train(Path jobFile, Path logFile, TrainingListener progress) throws IOException {
         Process p = SeedlingTrainMain.processBuilder(jobFile, o.heap()).redirectErrorStream(true).start();
         JsonNode result = null;
         String error = null;

@@ -140,6 +140,26 @@ class SeedlingRebuildTest {
     }
 
     @Test
+    @Tag("slow")
+    void withoutStepsTheScheduleIsSizedFromMeasuredSpeedToEndInsideTheBudget() throws Exception {
+        Path out = dir.resolve("budget");
+        List<String> args = new ArrayList<>(List.of(tiny(out, dir.resolve("w3"), "--minutes", "0.15", "--eval-cases", "4")));
+        int at = args.indexOf("--steps");
+        args.remove(at + 1);
+        args.remove(at);
+        Run r = cli(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(dir.resolve("w3/probe.log")).content().contains("PROGRESS");
+        JsonNode m = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+        assertThat(m.path("tokens_per_second_source").asText()).isEqualTo("measured");
+        assertThat(m.path("tokens_per_second_planned").asDouble()).isPositive();
+        assertThat(m.path("total_steps").asInt()).isGreaterThan(1);
+        assertThat(m.path("training_config").path("timeBudgetSeconds").asLong()).isEqualTo(9);
+        assertThat(m.path("training_seconds").asDouble()).isLessThan(9 + 5);
+        assertThat(dir.resolve("w3/probe.gguf")).doesNotExist();
+    }
+
+    @Test
     void badInputIsRefusedClearlyAndWritesNothing() {
         Path out = dir.resolve("bad");
         Run weights = cli(tiny(out, "--weights", "Q4_K"));
