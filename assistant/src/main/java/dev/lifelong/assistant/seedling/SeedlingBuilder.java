@@ -214,7 +214,7 @@ public final class SeedlingBuilder {
         evaluation.putAll(lossFigures(loss));
         log.printf(Locale.ROOT, "  held-out loss %.4f, perplexity %.2f on %d conversations%n", loss.meanLoss(),
                 loss.perplexity(), loss.conversations());
-        Files.copy(evalFile, o.out().resolve("eval.jsonl"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CorpusFiles.writeEval(eval, o.out().resolve("eval.jsonl"));
 
         // 6. manifest
         Map<String, Object> m = new LinkedHashMap<>();
@@ -373,7 +373,8 @@ public final class SeedlingBuilder {
 
     static void writeAtomically(Path target, String text) throws IOException {
         Path abs = target.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        // a plain file, not createTempFile, so the result gets the usual permissions rather than owner-only
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
