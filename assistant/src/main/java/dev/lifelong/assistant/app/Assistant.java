@@ -46,9 +46,11 @@ public final class Assistant implements AutoCloseable {
         Optional<ModelResolver.Choice> choice = ModelResolver.resolve(config.model(), store, seedling);
         if (choice.isPresent()) {
             try {
+                if (choice.get().path().equals(seedling)) SeedlingChecksum.verify(seedling);
                 models.load(choice.get().path());
             } catch (ModelLoadException e) {
                 log.warn("Could not load the {}: {}", choice.get().source(), e.getMessage());
+                models.recordError(e.getMessage());
             }
         } else {
             models.recordError("no model is configured and the seedling is not installed");

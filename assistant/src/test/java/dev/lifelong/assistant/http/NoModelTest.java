@@ -61,6 +61,21 @@ class NoModelTest {
     }
 
     @Test
+    void aSeedlingThatDoesNotMatchItsManifestIsNotServed() throws Exception {
+        Path seedling = Files.copy(TestModels.tiny(), data.resolve("seedling.gguf"));
+        Files.writeString(data.resolve("manifest.json"), "{\"sha256\":\"" + "0".repeat(64) + "\"}");
+        try (TestServer server = TestServer.start(data, null, 1024, 16, seedling)) {
+            JsonNode status = json(server.get("/api/status").body());
+            assertThat(status.at("/model/loaded").asBoolean()).isFalse();
+            assertThat(status.at("/model/error").asText()).contains("does not match its manifest");
+        }
+        Files.writeString(data.resolve("manifest.json"), "{\"sha256\":\"" + dev.lifelong.lora.data.DatasetFiles.sha256(seedling) + "\"}");
+        try (TestServer server = TestServer.start(data, null, 1024, 16, seedling)) {
+            assertThat(json(server.get("/api/status").body()).at("/model/loaded").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
     void theSeedlingIsUsedWhenNothingElseIsConfiguredAndMarkedAsDemo() throws Exception {
         Path seedling = Files.copy(TestModels.tiny(), data.resolve("seedling.gguf"));
         try (TestServer server = TestServer.start(data, null, 1024, 16, seedling)) {
