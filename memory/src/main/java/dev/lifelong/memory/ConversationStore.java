@@ -100,6 +100,8 @@ public final class ConversationStore {
     /** Deletes the user's conversation with all its messages; false if the user has no such conversation. */
     public boolean delete(long userId, long id) {
         return database.inTransaction(connection -> {
+            if (find(connection, userId, id).isEmpty()) return false;
+            MessageIndex.removeConversation(connection, id, 0);
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM conversations WHERE id = ? AND user_id = ?")) {
                 delete.setLong(1, id);

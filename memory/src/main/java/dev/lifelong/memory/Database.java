@@ -30,6 +30,7 @@ public final class Database implements AutoCloseable {
     private final int schemaVersion;
     private final ConversationStore conversations;
     private final MessageStore messages;
+    private final MemoryStore memories;
     private boolean closed;
 
     private Database(Path file, Connection connection, Clock clock, int schemaVersion) {
@@ -39,6 +40,7 @@ public final class Database implements AutoCloseable {
         this.schemaVersion = schemaVersion;
         this.conversations = new ConversationStore(this);
         this.messages = new MessageStore(this);
+        this.memories = new MemoryStore(this);
     }
 
     /** Opens (creating if needed) the database file and brings its schema up to date. */
@@ -83,6 +85,10 @@ public final class Database implements AutoCloseable {
                 statement.execute("PRAGMA foreign_keys = ON");
             }
             int version = migrations.migrate(connection, absolute);
+            {
+                int indexed = MessageIndex.backfill(connection);
+                if (indexed > 0) log.info("Indexed {} earlier messages for search", indexed);
+            }
             log.info("Opened database {} at schema version {}", absolute, version);
             return new Database(absolute, connection, clock, version);
         } catch (SQLException e) {
@@ -138,6 +144,10 @@ public final class Database implements AutoCloseable {
 
     public MessageStore messages() {
         return messages;
+    }
+
+    public MemoryStore memories() {
+        return memories;
     }
 
     Clock clock() {

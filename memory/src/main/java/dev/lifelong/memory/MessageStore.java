@@ -48,11 +48,13 @@ public final class MessageStore {
                 insert.setString(4, status.wireName());
                 insert.setLong(5, now);
                 insert.executeUpdate();
+                long id;
                 try (ResultSet keys = insert.getGeneratedKeys()) {
                     keys.next();
-                    return new Message(keys.getLong(1), conversationId, role, content, status,
-                            Instant.ofEpochMilli(now));
+                    id = keys.getLong(1);
                 }
+                if (MessageIndex.indexable(role, status)) MessageIndex.put(connection, id, content);
+                return new Message(id, conversationId, role, content, status, Instant.ofEpochMilli(now));
             }
         });
     }
@@ -77,6 +79,8 @@ public final class MessageStore {
                 }
             }
             Message message = find(connection, messageId).orElseThrow();
+            if (MessageIndex.indexable(message.role(), status)) MessageIndex.put(connection, messageId, content);
+            else MessageIndex.remove(connection, messageId);
             touchConversation(connection, message.conversationId(), database.clock().millis());
             return message;
         });
@@ -94,6 +98,34 @@ public final class MessageStore {
                         result.add(read(rs));
                     }
                     return result;
+                }
+            }
+        });
+    }
+
+    /**
+     * Searches the user's past messages (finished user and assistant turns of every conversation), best BM25 match
+     * first. Empty for a query without searchable words.
+     */
+    public List<MessageHit> search(long userId, String query, int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1");
+        String match = SearchTerms.matchAny(query == null ? "" : query);
+        if (match.isEmpty()) return List.of();
+        return database.read(connection -> {
+            try (PreparedStatement q = connection.prepareStatement("SELECT m.id, m.conversation_id, m.role, m.content,"
+                    + " m.status, m.created_at, c.title FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+                    + " JOIN conversations c ON c.id = m.conversation_id"
+                    + " WHERE messages_fts MATCH ? AND c.user_id = ? ORDER BY bm25(messages_fts), m.id DESC LIMIT ?")) {
+                q.setString(1, match);
+                q.setLong(2, userId);
+                q.setInt(3, limit);
+                try (ResultSet rs = q.executeQuery()) {
+                    List<MessageHit> out = new ArrayList<>();
+                    while (rs.next()) {
+                        Message m = read(rs);
+                        out.add(new MessageHit(m, rs.getString(7), Snippets.around(m.content(), query, 160)));
+                    }
+                    return out;
                 }
             }
         });
@@ -129,6 +161,7 @@ public final class MessageStore {
                     }
                 }
             }
+            MessageIndex.removeConversation(connection, conversationId, messageId);
             int deleted;
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM messages WHERE conversation_id = ? AND id >= ?")) {

@@ -62,6 +62,7 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--ffn", defaultValue = "1024", description = "SwiGLU hidden size (default ${DEFAULT-VALUE}).") int ffn;
         @Option(names = "--context", defaultValue = "1024", description = "Context length (default ${DEFAULT-VALUE}).") int context;
         @Option(names = "--max-seq", defaultValue = "512", description = "Longest training sequence in tokens (default ${DEFAULT-VALUE}).") int maxSeq;
+        @Option(names = "--lr", defaultValue = "0.001", description = "Peak learning rate (default ${DEFAULT-VALUE}).") float lr;
         @Option(names = "--batch", defaultValue = "4", description = "Sequences per pass (default ${DEFAULT-VALUE}).") int batch;
         @Option(names = "--grad-accum", defaultValue = "4", description = "Passes per optimizer step (default ${DEFAULT-VALUE}).") int gradAccum;
         @Option(names = "--weights", defaultValue = "F16", description = "F16 or Q8_0 (default ${DEFAULT-VALUE}).") String weights;
@@ -85,7 +86,7 @@ public final class SeedlingCommand implements Runnable {
                 Path workDir = work != null ? work : ModelResolver.home().resolve("target").resolve("seedling");
                 options = new SeedlingBuilder.Options(seed, conversations, evalCases, vocab, model, minutes, tokensPerSecond,
                         steps, threads == null ? defaultThreads() : threads, dir.toAbsolutePath(), workDir.toAbsolutePath(),
-                        type, maxSeq, batch, gradAccum, heap, stopAfterSteps);
+                        type, maxSeq, batch, gradAccum, heap, stopAfterSteps, lr);
                 if (batch < 1 || gradAccum < 1) throw new IllegalArgumentException("--batch and --grad-accum must be at least 1");
             } catch (IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());

@@ -59,10 +59,14 @@ public final class SeedlingBuilder {
      * @param steps optimizer steps (0 = as many as fit the time budget at tokensPerSecond)
      * @param stopAfterSteps stop there with a checkpoint, as an interruption would (0 = never); for tests
      */
+    /** Peak learning rate of the from-scratch run (SeedlingTrainingConfig's default). */
+    public static final float DEFAULT_LR = 1e-3f;
+
     public record Options(long seed, int conversations, int evalCases, int vocabSize, SeedlingModelConfig model,
             double minutes, double tokensPerSecond, int steps, int threads, Path out, Path work, GgmlType weightType,
-            int maxSeqLen, int batchSize, int gradAccumulation, String heap, int stopAfterSteps) {
+            int maxSeqLen, int batchSize, int gradAccumulation, String heap, int stopAfterSteps, float lr) {
         public Options {
+            if (!(lr > 0 && lr < 1)) throw new IllegalArgumentException("--lr must be in (0, 1), not " + lr);
             if (conversations < 1) throw new IllegalArgumentException("--conversations must be at least 1, not " + conversations);
             if (evalCases < 0) throw new IllegalArgumentException("--eval-cases must be 0 or more, not " + evalCases);
             if (vocabSize <= SeedlingVocab.FIRST_NORMAL_ID) {
@@ -83,7 +87,7 @@ public final class SeedlingBuilder {
 
         public static Options defaults(Path out, Path work) {
             return new Options(1, 20_000, 400, BpeTrainer.DEFAULT_VOCAB_SIZE, SeedlingModelConfig.defaults(), 60, 0, 0,
-                    Math.max(1, Runtime.getRuntime().availableProcessors()), out, work, GgmlType.F16, 512, 4, 4, "3g", 0);
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), out, work, GgmlType.F16, 512, 4, 4, "3g", 0, DEFAULT_LR);
         }
     }
 
@@ -164,7 +168,7 @@ public final class SeedlingBuilder {
         long budgetSeconds = Math.max(1, Math.round(o.minutes() * 60));
         int totalSteps = o.steps() > 0 ? o.steps() : Math.max(1, (int) (PLANNED_SHARE * budgetSeconds * tps / tokensPerStep));
         SeedlingTrainingConfig d = SeedlingTrainingConfig.defaults(totalSteps);
-        SeedlingTrainingConfig trainingConfig = d.withBatch(o.batchSize(), o.gradAccumulation())
+        SeedlingTrainingConfig trainingConfig = d.withLr(o.lr()).withBatch(o.batchSize(), o.gradAccumulation())
                 .withWarmup(Math.min(d.warmupSteps(), Math.max(1, totalSteps / 10)))
                 .withSeed(o.seed())
                 .withCheckpointEvery(Math.max(1, Math.min(50, totalSteps / 5)))

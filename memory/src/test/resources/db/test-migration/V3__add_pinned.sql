@@ -1,3 +1,3 @@
--- Test-only migration: how a real V2 would look.
+-- Test-only migration: how a real later migration would look.
 ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX conversations_pinned ON conversations (user_id, pinned);

@@ -1,0 +1,32 @@
+-- V2: the retrieval memory (facts, preferences, corrections, events the user told), its search indexes, and a
+-- search index over past messages. The FTS tables hold search terms computed in Java (SearchTerms: lower-cased,
+-- NFKC, CJK runs split into overlapping bigrams), kept in step with their rows in the same transaction.
+
+CREATE TABLE memories (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id           INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind              TEXT    NOT NULL CHECK (kind IN ('fact', 'preference', 'correction', 'event')),
+    text              TEXT    NOT NULL,
+    source_message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    pinned            INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+    superseded_by     INTEGER REFERENCES memories (id) ON DELETE SET NULL,
+    -- deleted: never retrieved or shown again; forgotten: deleted, text erased, and its source kept out of training
+    state             TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'deleted', 'forgotten'))
+);
+
+CREATE INDEX memories_by_user ON memories (user_id, state, updated_at);
+CREATE INDEX memories_by_source ON memories (source_message_id);
+
+CREATE VIRTUAL TABLE memories_fts USING fts5(terms, tokenize = 'porter unicode61 remove_diacritics 2');
+
+-- One vector per memory and embedding model (little-endian float32, L2-normalised).
+CREATE TABLE memory_vectors (
+    memory_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    model     TEXT    NOT NULL,
+    vector    BLOB    NOT NULL,
+    PRIMARY KEY (memory_id, model)
+);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(terms, tokenize = 'porter unicode61 remove_diacritics 2');
