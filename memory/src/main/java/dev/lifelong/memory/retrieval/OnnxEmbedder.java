@@ -71,6 +71,7 @@ public final class OnnxEmbedder implements Embedder {
 
     @Override
     public List<float[]> embedAll(List<String> texts) {
+        if (texts.isEmpty()) return List.of();
         List<TextSegment> segments = new ArrayList<>(texts.size());
         for (String t : texts) segments.add(TextSegment.from(t));
         List<float[]> out = new ArrayList<>(texts.size());
