@@ -47,7 +47,37 @@ public final class MemoryStore {
     public Memory add(long userId, MemoryKind kind, String text, Long sourceMessageId) {
         String clean = validText(text);
         requireKind(kind);
-        return database.inTransaction(connection -> insert(connection, userId, kind, clean, sourceMessageId));
+        return database.inTransaction(connection -> insert(connection, userId, kind, clean, sourceMessageId, true));
+    }
+
+    /** A memory to store with {@link #addAll}. */
+    public record NewMemory(MemoryKind kind, String text, Long sourceMessageId) {
+    }
+
+    /**
+     * Stores many memories in one transaction (an import, a benchmark): all or none.
+     *
+     * @return their ids, in order
+     * @throws IllegalArgumentException as {@link #add}, naming the first bad entry; nothing is stored then
+     */
+    public List<Long> addAll(long userId, List<NewMemory> memories) {
+        List<String> clean = new ArrayList<>(memories.size());
+        for (int i = 0; i < memories.size(); i++) {
+            try {
+                requireKind(memories.get(i).kind());
+                clean.add(validText(memories.get(i).text()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("memory " + (i + 1) + ": " + e.getMessage(), e);
+            }
+        }
+        return database.inTransaction(connection -> {
+            List<Long> ids = new ArrayList<>(memories.size());
+            for (int i = 0; i < memories.size(); i++) {
+                NewMemory m = memories.get(i);
+                ids.add(insert(connection, userId, m.kind(), clean.get(i), m.sourceMessageId(), i == 0).id());
+            }
+            return ids;
+        });
     }
 
     /**
@@ -63,7 +93,7 @@ public final class MemoryStore {
             Memory old = find(connection, userId, oldId)
                     .filter(Memory::live)
                     .orElseThrow(() -> new IllegalArgumentException("no live memory with id " + oldId));
-            Memory added = insert(connection, userId, kind, clean, sourceMessageId);
+            Memory added = insert(connection, userId, kind, clean, sourceMessageId, true);
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE memories SET superseded_by = ?, updated_at = ? WHERE id = ?")) {
                 update.setLong(1, added.id());
@@ -251,16 +281,26 @@ public final class MemoryStore {
 
     /** Stores the embedding of a memory under the model's id (replacing an earlier one). */
     public void putVector(long memoryId, String model, float[] vector) {
-        byte[] blob = toBlob(vector);
+        putVectors(List.of(memoryId), model, List.of(vector));
+    }
+
+    /** Stores many embeddings in one transaction; ids of memories that are gone meanwhile are skipped. */
+    public void putVectors(List<Long> memoryIds, String model, List<float[]> vectors) {
+        if (memoryIds.size() != vectors.size()) throw new IllegalArgumentException("one vector per memory id");
+        List<byte[]> blobs = new ArrayList<>(vectors.size());
+        for (float[] v : vectors) blobs.add(toBlob(v));
         database.inTransaction(connection -> {
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT OR REPLACE INTO memory_vectors (memory_id, model, vector) SELECT id, ?, ? FROM memories"
                             + " WHERE id = ? AND state = 'active'")) {
-                insert.setString(1, model);
-                insert.setBytes(2, blob);
-                insert.setLong(3, memoryId);
-                return insert.executeUpdate();
+                for (int i = 0; i < blobs.size(); i++) {
+                    insert.setString(1, model);
+                    insert.setBytes(2, blobs.get(i));
+                    insert.setLong(3, memoryIds.get(i));
+                    insert.executeUpdate();
+                }
             }
+            return null;
         });
     }
 
@@ -298,9 +338,9 @@ public final class MemoryStore {
 
     // ---- internals ------------------------------------------------------------------------------------------------
 
-    private Memory insert(Connection connection, long userId, MemoryKind kind, String text, Long sourceMessageId)
-            throws SQLException {
-        if (!exists(connection, "SELECT 1 FROM users WHERE id = ?", userId)) {
+    private Memory insert(Connection connection, long userId, MemoryKind kind, String text, Long sourceMessageId,
+            boolean checkUser) throws SQLException {
+        if (checkUser && !exists(connection, "SELECT 1 FROM users WHERE id = ?", userId)) {
             throw new IllegalArgumentException("no user with id " + userId);
         }
         if (sourceMessageId != null && !exists(connection, "SELECT 1 FROM messages m JOIN conversations c"

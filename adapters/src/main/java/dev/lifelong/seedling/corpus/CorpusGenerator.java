@@ -9,6 +9,7 @@ import dev.lifelong.lora.data.Turn;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -37,9 +38,57 @@ public final class CorpusGenerator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final long seed;
+    private final Map<Kind, Integer> weights;
 
     public CorpusGenerator(long seed) {
+        this(seed, defaultMix());
+    }
+
+    /**
+     * @param weights relative share of each kind in the training split (a kind left out is not generated); the
+     *     evaluation split always rotates EVAL_KINDS
+     */
+    public CorpusGenerator(long seed, Map<Kind, Integer> weights) {
+        int total = 0;
+        for (var e : weights.entrySet()) {
+            if (e.getValue() < 0) throw new IllegalArgumentException("weight of " + e.getKey() + " must be 0 or more");
+            total += e.getValue();
+        }
+        if (total <= 0) throw new IllegalArgumentException("at least one kind needs a positive weight");
         this.seed = seed;
+        this.weights = new java.util.EnumMap<>(weights);
+    }
+
+    /** The default training mix (Kind's weights). */
+    public static Map<Kind, Integer> defaultMix() {
+        Map<Kind, Integer> mix = new java.util.EnumMap<>(Kind.class);
+        for (Kind k : Kind.values()) mix.put(k, k.weight);
+        return mix;
+    }
+
+    /** Parses "ECHO=50,MEMORY_QA=50" (kinds left out get 0). */
+    public static Map<Kind, Integer> parseMix(String spec) {
+        Map<Kind, Integer> mix = new java.util.EnumMap<>(Kind.class);
+        for (String part : spec.split(",")) {
+            String[] kv = part.strip().split("=");
+            if (kv.length != 2) throw new IllegalArgumentException("mix entries look like KIND=WEIGHT, not '" + part + "'");
+            Kind kind;
+            try {
+                kind = Kind.valueOf(kv[0].strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown kind '" + kv[0].strip() + "'; kinds: " + java.util.Arrays.toString(Kind.values()));
+            }
+            try {
+                mix.put(kind, Integer.parseInt(kv[1].strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("weight of " + kind + " must be a whole number, not '" + kv[1].strip() + "'");
+            }
+        }
+        return mix;
+    }
+
+    public Map<Kind, Integer> mix() {
+        return java.util.Collections.unmodifiableMap(weights);
     }
 
     public long seed() {
@@ -51,7 +100,7 @@ public final class CorpusGenerator {
         if (count < 0) throw new IllegalArgumentException("count must be >= 0, not " + count);
         SplittableRandom root = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + (split == Split.EVAL ? 0x5851F42DL : 0));
         int total = 0;
-        for (Kind k : Kind.values()) total += k.weight;
+        for (int w : weights.values()) total += w;
         List<GeneratedConversation> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             SplittableRandom rng = root.split();
@@ -63,11 +112,12 @@ public final class CorpusGenerator {
                 int r = rng.nextInt(total);
                 kind = null;
                 for (Kind k : Kind.values()) {
-                    if (r < k.weight) {
+                    int w = weights.getOrDefault(k, 0);
+                    if (r < w) {
                         kind = k;
                         break;
                     }
-                    r -= k.weight;
+                    r -= w;
                 }
             }
             out.add(new Builder(rng, split, language).build(kind));
@@ -114,6 +164,7 @@ public final class CorpusGenerator {
                 case CORRECTION -> correction();
                 case EXTRACTION -> extraction();
                 case ANSWER_LENGTH -> answerLength();
+                case ECHO -> echo();
             };
         }
 
@@ -469,6 +520,19 @@ public final class CorpusGenerator {
             ObjectNode m = memories.addObject();
             m.put("kind", kind.json());
             m.put("text", memory(f));
+        }
+
+        private GeneratedConversation echo() {
+            system(chance(40) ? facts(1 + rng.nextInt(3), Set.of()) : List.of());
+            if (chance(15)) smallTalk(null, true);
+            int n = 2 + rng.nextInt(7);
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < n; i++) items.add(fact(pick(Slot.ALL)).value());
+            String list = String.join(zh ? "、" : ", ", items);
+            String ask = pick(zh ? Templates.ECHO_ZH : Templates.ECHO_EN).replace("{x}", list);
+            String reply = chance(50) ? list : (zh ? pick(List.of("好的：", "好：", "没问题：")) : pick(List.of("Sure: ", "Here you go: ", "OK: "))) + list;
+            say(ask, reply);
+            return done(Kind.ECHO, null, null, false);
         }
 
         private GeneratedConversation answerLength() {

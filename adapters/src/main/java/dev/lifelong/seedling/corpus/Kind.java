@@ -8,7 +8,14 @@ public enum Kind {
     TELL_FACT(12),
     CORRECTION(10),
     EXTRACTION(16),
-    ANSWER_LENGTH(10);
+    ANSWER_LENGTH(10),
+    /**
+     * "Repeat after me: Layla, Quasar, 743" answered with the same list: every answer token is a copy from the
+     * context. Off in the default mix (weight 0, so the default corpus is unchanged); for experiments with
+     * {@code seedling rebuild --mix}. Measured: 700 steps of pure ECHO on the 4.2M model (≈0.8M tokens) brought the
+     * loss from 5.4 to 2.3 without the model learning to copy — see decision 017.
+     */
+    ECHO(0);
 
     final int weight;
 

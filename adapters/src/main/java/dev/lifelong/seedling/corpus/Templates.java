@@ -252,4 +252,12 @@ final class Templates {
                     "会的，我是个小模型，可能出错，请纠正我。",
                     "会的。我是一个小模型，说话比较模式化，可能会误解或者记混。我说错的时候，告诉我正确的是什么，"
                             + "我会保存这个更正，下一次回答就会用上。"));
+
+    /** Requests to repeat a list back exactly ({x}: the list). */
+    static final List<String> ECHO_EN = List.of("Repeat after me: {x}", "Please say this back exactly: {x}",
+            "Copy this list: {x}", "Can you repeat these? {x}", "Echo this back to me: {x}",
+            "Say these words in the same order: {x}", "Read this back: {x}", "Repeat exactly: {x}",
+            "Type this again for me: {x}", "Just repeat: {x}");
+    static final List<String> ECHO_ZH = List.of("跟我重复：{x}", "请原样重复：{x}", "把这个列表抄一遍：{x}", "请复述：{x}",
+            "照着念一遍：{x}", "按顺序重复这些：{x}");
 }

@@ -62,6 +62,7 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--ffn", defaultValue = "1024", description = "SwiGLU hidden size (default ${DEFAULT-VALUE}).") int ffn;
         @Option(names = "--context", defaultValue = "1024", description = "Context length (default ${DEFAULT-VALUE}).") int context;
         @Option(names = "--max-seq", defaultValue = "512", description = "Longest training sequence in tokens (default ${DEFAULT-VALUE}).") int maxSeq;
+        @Option(names = "--mix", paramLabel = "KIND=W,...", description = "Training mix of conversation kinds (default: the built-in shares; experiments only).") String mix;
         @Option(names = "--lr", defaultValue = "0.001", description = "Peak learning rate (default ${DEFAULT-VALUE}).") float lr;
         @Option(names = "--batch", defaultValue = "4", description = "Sequences per pass (default ${DEFAULT-VALUE}).") int batch;
         @Option(names = "--grad-accum", defaultValue = "4", description = "Passes per optimizer step (default ${DEFAULT-VALUE}).") int gradAccum;
@@ -86,7 +87,9 @@ public final class SeedlingCommand implements Runnable {
                 Path workDir = work != null ? work : ModelResolver.home().resolve("target").resolve("seedling");
                 options = new SeedlingBuilder.Options(seed, conversations, evalCases, vocab, model, minutes, tokensPerSecond,
                         steps, threads == null ? defaultThreads() : threads, dir.toAbsolutePath(), workDir.toAbsolutePath(),
-                        type, maxSeq, batch, gradAccum, heap, stopAfterSteps, lr);
+                        type, maxSeq, batch, gradAccum, heap, stopAfterSteps, lr,
+                        mix == null ? dev.lifelong.seedling.corpus.CorpusGenerator.defaultMix()
+                                : dev.lifelong.seedling.corpus.CorpusGenerator.parseMix(mix));
                 if (batch < 1 || gradAccum < 1) throw new IllegalArgumentException("--batch and --grad-accum must be at least 1");
             } catch (IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());
@@ -113,6 +116,7 @@ public final class SeedlingCommand implements Runnable {
         @Option(names = "--model", paramLabel = "FILE.gguf", description = "Model (default: models/seedling/seedling.gguf).") Path model;
         @Option(names = "--eval", paramLabel = "FILE.jsonl", description = "Evaluation cases (default: eval.jsonl next to the model, else generated from the manifest's seed).") Path eval;
         @Option(names = "--limit", description = "Only the first N cases.") Integer limit;
+        @Option(names = "--answers", paramLabel = "FILE.jsonl", description = "Also write every case's answer and verdict there.") Path answers;
         @Option(names = "--threads", description = "CPU threads (default: all cores).") Integer threads;
         @Option(names = "--heldout", defaultValue = "200", description = "Held-out conversations for mean loss and perplexity (default ${DEFAULT-VALUE}; 0 = skip).") int heldout;
 
@@ -146,7 +150,7 @@ public final class SeedlingCommand implements Runnable {
             }
             if (cases.isEmpty()) throw new UserFacingException("no evaluation cases");
             if (limit != null && limit < cases.size()) cases = cases.subList(0, limit);
-            SeedlingEvaluator.Report report = SeedlingEvaluator.evaluate(file, cases, threads == null ? defaultThreads() : threads, System.err);
+            SeedlingEvaluator.Report report = SeedlingEvaluator.evaluate(file, cases, threads == null ? defaultThreads() : threads, System.err, answers);
             Map<String, Object> figures = new LinkedHashMap<>(report.toMap());
             System.out.print(report.table());
             if (heldout > 0) {

@@ -64,7 +64,8 @@ public final class SeedlingBuilder {
 
     public record Options(long seed, int conversations, int evalCases, int vocabSize, SeedlingModelConfig model,
             double minutes, double tokensPerSecond, int steps, int threads, Path out, Path work, GgmlType weightType,
-            int maxSeqLen, int batchSize, int gradAccumulation, String heap, int stopAfterSteps, float lr) {
+            int maxSeqLen, int batchSize, int gradAccumulation, String heap, int stopAfterSteps, float lr,
+            java.util.Map<dev.lifelong.seedling.corpus.Kind, Integer> mix) {
         public Options {
             if (!(lr > 0 && lr < 1)) throw new IllegalArgumentException("--lr must be in (0, 1), not " + lr);
             if (conversations < 1) throw new IllegalArgumentException("--conversations must be at least 1, not " + conversations);
@@ -87,7 +88,7 @@ public final class SeedlingBuilder {
 
         public static Options defaults(Path out, Path work) {
             return new Options(1, 20_000, 400, BpeTrainer.DEFAULT_VOCAB_SIZE, SeedlingModelConfig.defaults(), 60, 0, 0,
-                    Math.max(1, Runtime.getRuntime().availableProcessors()), out, work, GgmlType.F16, 512, 4, 4, "3g", 0, DEFAULT_LR);
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), out, work, GgmlType.F16, 512, 4, 4, "3g", 0, DEFAULT_LR, CorpusGenerator.defaultMix());
         }
     }
 
@@ -112,7 +113,7 @@ public final class SeedlingBuilder {
 
         // 1. corpus
         step(1, "corpus: %d conversations and %d held-out cases from seed %d", o.conversations(), o.evalCases(), o.seed());
-        CorpusGenerator generator = new CorpusGenerator(o.seed());
+        CorpusGenerator generator = new CorpusGenerator(o.seed(), o.mix());
         List<ChatExample> training = generator.training(o.conversations());
         List<EvalCase> eval = generator.eval(o.evalCases());
         Path corpus = o.work().resolve("corpus.jsonl");
@@ -230,6 +231,9 @@ public final class SeedlingBuilder {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("seed", o.seed());
         c.put("conversations", o.conversations());
+        Map<String, Integer> mixOut = new LinkedHashMap<>();
+        o.mix().forEach((k, v) -> mixOut.put(k.name(), v));
+        c.put("mix", mixOut);
         c.put("sha256", corpusSha);
         c.put("eval_cases", eval.size());
         c.put("eval_sha256", DatasetFiles.sha256(evalFile));

@@ -87,7 +87,27 @@ public final class SeedlingEvaluator {
     }
 
     public static Report evaluate(Path model, List<EvalCase> cases, int threads, PrintStream log) throws IOException {
+        return evaluate(model, cases, threads, log, null);
+    }
+
+    /**
+     * As {@link #evaluate(Path, List, int, PrintStream)}, also writing each case's answer and verdict as a JSON line
+     * to {@code answers} (when not null) so a failure can be read, not only counted.
+     */
+    public static Report evaluate(Path model, List<EvalCase> cases, int threads, PrintStream log, Path answers)
+            throws IOException {
         ModelFiles.check(model);
+        java.io.Writer answerLog = answers == null ? null
+                : java.nio.file.Files.newBufferedWriter(answers, java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return run(model, cases, threads, log, answerLog);
+        } finally {
+            if (answerLog != null) answerLog.close();
+        }
+    }
+
+    private static Report run(Path model, List<EvalCase> cases, int threads, PrintStream log, java.io.Writer answerLog)
+            throws IOException {
         int context;
         try (GgufFile f = GgufReader.read(model)) {
             String arch = f.findString("general.architecture").orElse("llama");
@@ -115,6 +135,16 @@ public final class SeedlingEvaluator {
                     stop = false;
                 }
                 boolean pass = !answer.isEmpty() && c.passes(answer, schema);
+                if (answerLog != null) {
+                    Map<String, Object> line = new LinkedHashMap<>();
+                    line.put("id", c.id());
+                    line.put("kind", c.kind().name());
+                    line.put("question", c.prompt().get(c.prompt().size() - 1).content());
+                    line.put("answer", answer);
+                    line.put("pass", pass);
+                    line.put("stopped", stop);
+                    answerLog.write(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(line) + "\n");
+                }
                 if (stop) stopped++;
                 if (c.kind() == Kind.EXTRACTION) {
                     extraction++;

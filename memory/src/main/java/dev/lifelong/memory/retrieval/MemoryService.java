@@ -87,16 +87,24 @@ public final class MemoryService {
      * Deleted, forgotten and superseded memories are never returned.
      */
     public List<RetrievedMemory> retrieve(long userId, String query, int k) {
+        return retrieve(userId, query, k, Mode.HYBRID);
+    }
+
+    /** Which lists {@link #retrieve(long, String, int, Mode)} fuses; the single-list modes are for measurements. */
+    public enum Mode { HYBRID, KEYWORD_ONLY, VECTOR_ONLY }
+
+    public List<RetrievedMemory> retrieve(long userId, String query, int k, Mode mode) {
         if (k < 0) throw new IllegalArgumentException("k must be 0 or more");
         Map<Long, double[]> fused = new LinkedHashMap<>(); // id -> {score, keywordRank, vectorRank, cosine}
         if (k > 0 && query != null && !query.isBlank()) {
-            List<MemoryStore.TextHit> text = store.searchText(userId, query, CANDIDATES);
+            List<MemoryStore.TextHit> text = mode == Mode.VECTOR_ONLY ? List.of() : store.searchText(userId, query, CANDIDATES);
             for (int r = 0; r < text.size(); r++) {
                 double[] f = fused.computeIfAbsent(text.get(r).memoryId(), id -> new double[4]);
                 f[0] += 1.0 / (RRF_K + r + 1);
                 f[1] = r + 1;
             }
-            VectorIndex.Hit[] near = index(userId).top(embedder.embed(query), CANDIDATES);
+            VectorIndex.Hit[] near = mode == Mode.KEYWORD_ONLY ? new VectorIndex.Hit[0]
+                    : index(userId).top(embedder.embed(query), CANDIDATES);
             for (int r = 0; r < near.length; r++) {
                 double[] f = fused.computeIfAbsent(near[r].id(), id -> new double[4]);
                 f[0] += 1.0 / (RRF_K + r + 1);
@@ -138,8 +146,8 @@ public final class MemoryService {
             List<Memory> batch = store.withoutVector(embedder.id(), 64);
             if (batch.isEmpty()) return done;
             List<float[]> vectors = embedder.embedAll(batch.stream().map(Memory::text).toList());
+            store.putVectors(batch.stream().map(Memory::id).toList(), embedder.id(), vectors);
             for (int i = 0; i < batch.size(); i++) {
-                store.putVector(batch.get(i).id(), embedder.id(), vectors.get(i));
                 long user = batch.get(i).userId();
                 long id = batch.get(i).id();
                 float[] v = vectors.get(i);
@@ -169,6 +177,6 @@ public final class MemoryService {
         }
         List<Long> ids = new ArrayList<>(missing.keySet());
         List<float[]> vectors = embedder.embedAll(ids.stream().map(missing::get).toList());
-        for (int i = 0; i < ids.size(); i++) store.putVector(ids.get(i), embedder.id(), vectors.get(i));
+        store.putVectors(ids, embedder.id(), vectors);
     }
 }
