@@ -30,13 +30,32 @@ public final class SearchTerms {
     public static String matchAny(String query) {
         Set<String> terms = new LinkedHashSet<>();
         for (String t : tokens(query)) {
-            if (t.isBlank()) continue;
+            if (t.isBlank() || isStopTerm(t)) continue;
             // a lone CJK character (a one-character run) also matches the bigrams that start with it
             boolean lone = t.codePointCount(0, t.length()) == 1 && isCjk(t.codePointAt(0));
             terms.add("\"" + t.replace("\"", "\"\"") + "\"" + (lone ? "*" : ""));
             if (terms.size() == 64) break; // a pasted page is not a query; FTS5 gets slow on thousands of ORs
         }
         return String.join(" OR ", terms);
+    }
+
+    /**
+     * Question words and pronouns carry no topic ("what is my", "我…什么"), and "s" comes from every "user's": left in,
+     * they match all memories and push the right one out of the top five (measured by the retrieval benchmark).
+     */
+    private static final Set<String> STOP_WORDS = Set.of("a", "an", "the", "is", "are", "am", "was", "were", "be", "been",
+            "do", "does", "did", "what", "which", "who", "whom", "whose", "where", "when", "why", "how", "i", "me", "my",
+            "mine", "myself", "you", "your", "s", "t", "d", "m", "ll", "re", "ve", "of", "to", "in", "on", "at", "for",
+            "and", "or", "with", "that", "this", "it", "its", "have", "has", "had", "can", "could", "should", "would",
+            "will", "please", "tell", "remember", "know", "about", "again", "any", "some", "there", "from", "by", "as");
+    private static final String STOP_CJK = "我你他她它的了吗呢吧啊么什哪谁是在有";
+
+    private static boolean isStopTerm(String term) {
+        if (isCjk(term.codePointAt(0))) {
+            return term.codePoints().allMatch(cp -> STOP_CJK.indexOf(cp) >= 0)
+                    || term.codePoints().anyMatch(cp -> "我你什么哪吗呢".indexOf(cp) >= 0);
+        }
+        return STOP_WORDS.contains(term);
     }
 
     static List<String> tokens(String text) {

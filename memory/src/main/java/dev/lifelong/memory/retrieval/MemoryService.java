@@ -104,7 +104,7 @@ public final class MemoryService {
                 f[1] = r + 1;
             }
             VectorIndex.Hit[] near = mode == Mode.KEYWORD_ONLY ? new VectorIndex.Hit[0]
-                    : index(userId).top(embedder.embed(query), CANDIDATES);
+                    : index(userId).top(embedder.embed(QueryRewriter.thirdPerson(query)), CANDIDATES);
             for (int r = 0; r < near.length; r++) {
                 double[] f = fused.computeIfAbsent(near[r].id(), id -> new double[4]);
                 f[0] += 1.0 / (RRF_K + r + 1);
