@@ -18,6 +18,8 @@ CREATE TABLE memories (
 
 CREATE INDEX memories_by_user ON memories (user_id, state, updated_at);
 CREATE INDEX memories_by_source ON memories (source_message_id);
+-- pinned memories go into every prompt: found without scanning all of a user's memories
+CREATE INDEX memories_pinned ON memories (user_id) WHERE pinned = 1;
 
 CREATE VIRTUAL TABLE memories_fts USING fts5(terms, tokenize = 'porter unicode61 remove_diacritics 2');
 

@@ -117,8 +117,9 @@ public final class MemoryStore {
         return database.read(connection -> {
             Map<Long, Memory> byId = new LinkedHashMap<>();
             try (PreparedStatement query = connection.prepareStatement("SELECT " + COLUMNS + " FROM memories WHERE id IN ("
-                    + String.join(",", java.util.Collections.nCopies(ids.size(), "?")) + ") AND user_id = ?"
-                    + " AND state = 'active' AND superseded_by IS NULL")) {
+                    + String.join(",", java.util.Collections.nCopies(ids.size(), "?")) + ")"
+                    // unary + keeps SQLite from scanning the user's index instead of looking the ids up
+                    + " AND +user_id = ? AND +state = 'active' AND superseded_by IS NULL")) {
                 int i = 1;
                 for (long id : ids) query.setLong(i++, id);
                 query.setLong(i, userId);

@@ -13,6 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Supplier;
+import dev.lifelong.memory.retrieval.MemoryService;
+import dev.lifelong.memory.retrieval.OnnxEmbedder;
 import java.util.Optional;
 
 /** The running assistant: database, model and HTTP server, started together and closed in reverse order. */
@@ -57,13 +61,29 @@ public final class Assistant implements AutoCloseable {
         }
         ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions());
         try {
-            LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, config.chatGenerationOptions());
+            // the embedding model (~1 s, ~100 MB) loads on the first memory request, not at every start
+            Supplier<MemoryService> memory = memoize(() -> new MemoryService(db.memories(),
+                    new OnnxEmbedder(OnnxEmbedder.DEFAULT), Clock.systemUTC()));
+            LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
+                    db.messages(), config.chatGenerationOptions());
             return new Assistant(db, models, server, config.host(), choice);
         } catch (RuntimeException e) {
             models.close();
             db.close();
             throw e;
         }
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> factory) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = factory.get();
+                return value;
+            }
+        };
     }
 
     public int port() { return server.port(); }

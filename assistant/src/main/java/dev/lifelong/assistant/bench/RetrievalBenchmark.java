@@ -43,7 +43,10 @@ public final class RetrievalBenchmark {
         int users = quick ? 8 : 40;
         for (OnnxEmbedder.Model model : OnnxEmbedder.Model.values()) {
             Embedder embedder = new OnnxEmbedder(model);
-            figures.addAll(recall(out, embedder, users, machine));
+            figures.addAll(recall(out, embedder, users, MemoryService.EXACT_SCAN_LIMIT, machine));
+            // the same users with the sign-bit pass that large users get, to measure what it costs in recall
+            figures.addAll(recall(out, embedder, users, 0, machine).stream()
+                    .filter(f -> "hybrid".equals(f.get("mode"))).toList());
         }
         Embedder embedder = new OnnxEmbedder(OnnxEmbedder.DEFAULT);
         figures.add(ingestion(out, embedder, quick ? 50 : 200, machine));
@@ -72,17 +75,18 @@ public final class RetrievalBenchmark {
         }
     }
 
-    private static List<Map<String, Object>> recall(Path out, Embedder embedder, int users, Map<String, Object> machine)
-            throws IOException {
+    private static List<Map<String, Object>> recall(Path out, Embedder embedder, int users, int exactScanLimit,
+            Map<String, Object> machine) throws IOException {
         Path file = out.resolve("retrieval-recall-" + embedder.id() + ".db");
         deleteDatabase(file);
         SteppingClock clock = new SteppingClock();
         Map<MemoryService.Mode, Map<SyntheticUsers.QuestionKind, int[]>> hits = new EnumMap<>(MemoryService.Mode.class);
         int[] updatedOrder = new int[2]; // {new ranked above stale, both retrieved}
+        int[] singleByLanguage = new int[4]; // hybrid single-fact {en hits, en total, zh hits, zh total}
         double[] topCosine = new double[4]; // {answerable sum, count, absent sum, count}
         Random rng = new Random(42);
         try (Database db = Database.open(file, clock)) {
-            MemoryService memory = new MemoryService(db.memories(), embedder, clock);
+            MemoryService memory = new MemoryService(db.memories(), embedder, clock, exactScanLimit);
             for (int u = 0; u < users; u++) {
                 long user = Users.create(db, "user" + u);
                 SyntheticUsers.User generated = SyntheticUsers.generate(rng, 8, 3, 150);
@@ -113,6 +117,11 @@ public final class RetrievalBenchmark {
                         }
                         boolean all = q.answers().stream().allMatch(a -> gotIds.contains(ids[a]));
                         if (all) h[0]++;
+                        if (mode == MemoryService.Mode.HYBRID && q.kind() == SyntheticUsers.QuestionKind.SINGLE) {
+                            int at = q.chinese() ? 2 : 0;
+                            if (all) singleByLanguage[at]++;
+                            singleByLanguage[at + 1]++;
+                        }
                         if (mode == MemoryService.Mode.VECTOR_ONLY && !got.isEmpty()) {
                             topCosine[0] += got.get(0).cosine();
                             topCosine[1]++;
@@ -134,8 +143,9 @@ public final class RetrievalBenchmark {
             Map<String, Object> f = figure("retrieval_recall_at_5", machine);
             f.put("embedding_model", embedder.id());
             f.put("mode", byMode.getKey().name().toLowerCase(Locale.ROOT));
+            f.put("vector_search", exactScanLimit == 0 ? "sign bits + exact rescoring" : "exact");
             f.put("users", users);
-            f.put("memories_per_user", 8 + 2 + 3 + 150);
+            f.put("memories_per_user", "8 facts (some told twice) + 3 events + 150 distractors");
             for (var e : byMode.getValue().entrySet()) {
                 if (e.getKey() == SyntheticUsers.QuestionKind.ABSTENTION) continue;
                 f.put(e.getKey().name().toLowerCase(Locale.ROOT), round(e.getValue()[0] / (double) e.getValue()[1]));
@@ -143,6 +153,8 @@ public final class RetrievalBenchmark {
             }
             if (byMode.getKey() == MemoryService.Mode.HYBRID) {
                 f.put("updated_newer_ranked_first", round(updatedOrder[0] / (double) Math.max(1, updatedOrder[1])));
+                f.put("single_english", round(singleByLanguage[0] / (double) Math.max(1, singleByLanguage[1])));
+                f.put("single_chinese", round(singleByLanguage[2] / (double) Math.max(1, singleByLanguage[3])));
             }
             if (byMode.getKey() == MemoryService.Mode.VECTOR_ONLY) {
                 f.put("top1_cosine_answerable", round(topCosine[0] / Math.max(1, topCosine[1])));
@@ -212,6 +224,8 @@ public final class RetrievalBenchmark {
             List<String> texts = user.questions().stream().map(SyntheticUsers.Question::text).toList();
             for (int i = 0; i < 20; i++) memory.retrieve(Users.OWNER_ID, texts.get(i % texts.size()), 5);
             double[] search = new double[queries];
+            double[] keyword = new double[queries];
+            double[] vector = new double[queries];
             double[] embed = new double[queries];
             for (int i = 0; i < queries; i++) {
                 String q = texts.get(i % texts.size());
@@ -220,11 +234,20 @@ public final class RetrievalBenchmark {
                 long b = System.nanoTime();
                 memory.retrieve(Users.OWNER_ID, q, 5);
                 long c = System.nanoTime();
+                memory.retrieve(Users.OWNER_ID, q, 5, MemoryService.Mode.KEYWORD_ONLY);
+                long d = System.nanoTime();
+                memory.retrieve(Users.OWNER_ID, q, 5, MemoryService.Mode.VECTOR_ONLY);
+                long e = System.nanoTime();
                 embed[i] = (b - a) / 1e6;
                 search[i] = (c - b) / 1e6;
+                keyword[i] = (d - c) / 1e6;
+                vector[i] = (e - d) / 1e6;
             }
+            f.put("vector_search", size > MemoryService.EXACT_SCAN_LIMIT ? "sign bits + exact rescoring" : "exact");
             f.put("search_ms_p50", round(percentile(search, 50)));
             f.put("search_ms_p95", round(percentile(search, 95)));
+            f.put("keyword_only_ms_p50", round(percentile(keyword, 50)));
+            f.put("vector_only_ms_p50", round(percentile(vector, 50)));
             f.put("query_embedding_ms_p50", round(percentile(embed, 50)));
             f.put("note", "search_ms = MemoryService.retrieve(k=5): query embedding + BM25 + vector scan + fusion + rows");
         }

@@ -28,8 +28,11 @@ public final class LifelongServer implements AutoCloseable {
 
     private LifelongServer(Javalin app) { this.app = app; }
 
-    public static LifelongServer start(String host, int port, ModelManager models, ChatService chat, GenerationOptions apiDefaults) {
+    public static LifelongServer start(String host, int port, ModelManager models, ChatService chat,
+            java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
+            dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults) {
         ModelRoutes modelRoutes = new ModelRoutes(models);
+        MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages);
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
         OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults);
         Javalin app = Javalin.create(config -> {
@@ -45,6 +48,7 @@ public final class LifelongServer implements AutoCloseable {
             config.staticFiles.enableWebjars();
             modelRoutes.register(config.routes);
             conversationRoutes.register(config.routes);
+            memoryRoutes.register(config.routes);
             openAi.register(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage()));
             config.routes.exception(ChatException.class, (e, ctx) -> {

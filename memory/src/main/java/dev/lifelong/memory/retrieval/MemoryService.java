@@ -31,12 +31,23 @@ public final class MemoryService {
     private final MemoryStore store;
     private final Embedder embedder;
     private final Clock clock;
+    /** Up to this many memories a user's vector search is exact; above it, sign bits first, then exact rescoring. */
+    public static final int EXACT_SCAN_LIMIT = 20_000;
+
     private final Map<Long, VectorIndex> indexes = new ConcurrentHashMap<>();
+    private final int exactScanLimit;
 
     public MemoryService(MemoryStore store, Embedder embedder, Clock clock) {
+        this(store, embedder, clock, EXACT_SCAN_LIMIT);
+    }
+
+    /** @param exactScanLimit see {@link #EXACT_SCAN_LIMIT}; 0 always uses the sign-bit pass (for measuring its recall) */
+    public MemoryService(MemoryStore store, Embedder embedder, Clock clock, int exactScanLimit) {
+        if (exactScanLimit < 0) throw new IllegalArgumentException("exactScanLimit must be 0 or more");
         this.store = store;
         this.embedder = embedder;
         this.clock = clock;
+        this.exactScanLimit = exactScanLimit;
     }
 
     public MemoryStore store() {
@@ -166,7 +177,7 @@ public final class MemoryService {
     private VectorIndex index(long userId) {
         return indexes.computeIfAbsent(userId, u -> {
             embedBacklogOf(u);
-            return VectorIndex.of(embedder.dimension(), store.vectors(u, embedder.id()));
+            return VectorIndex.of(embedder.dimension(), exactScanLimit, store.vectors(u, embedder.id()));
         });
     }
 

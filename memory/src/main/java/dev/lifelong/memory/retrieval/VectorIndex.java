@@ -4,25 +4,37 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * One user's memory vectors in memory, searched exhaustively: at 100k memories × 512 dimensions this is 51M
- * multiply-adds per query, a few milliseconds, and exact (no approximate-index recall loss). Immutable; updates make a
- * new index (writes are rare next to reads, and readers never lock).
+ * One user's memory vectors in memory. Up to {@code exactLimit} vectors every search is an exact scan. Above it, a
+ * search first ranks all vectors by the Hamming distance of their sign bits (one bit per dimension: 64 bytes for a
+ * 512-d vector, so a million fit in 64 MB and are scanned in milliseconds) and then rescores the closest
+ * {@link #RESCORE} candidates (at least 16 × k) exactly. Measured recall against the exact scan: see
+ * {@code ./bench/run retrieval} and decision 016. Immutable; updates make a new index (writes are rare next to reads,
+ * and readers never lock).
  */
 final class VectorIndex {
+    /** Candidates rescored exactly after the sign-bit pass. */
+    static final int RESCORE = 512;
+
     record Hit(long id, float cosine) {
     }
 
     private final int dimension;
+    private final int words;
+    private final int exactLimit;
     private final long[] ids;
     private final float[] vectors; // row-major, unit length
+    private final long[] signs; // row-major, `words` longs per vector; bit d set when component d > 0
 
-    private VectorIndex(int dimension, long[] ids, float[] vectors) {
+    private VectorIndex(int dimension, int exactLimit, long[] ids, float[] vectors) {
         this.dimension = dimension;
+        this.words = (dimension + 63) / 64;
+        this.exactLimit = exactLimit;
         this.ids = ids;
         this.vectors = vectors;
+        this.signs = ids.length > exactLimit ? signsOf(vectors, ids.length) : null;
     }
 
-    static VectorIndex of(int dimension, Map<Long, float[]> byId) {
+    static VectorIndex of(int dimension, int exactLimit, Map<Long, float[]> byId) {
         long[] ids = new long[byId.size()];
         float[] data = new float[byId.size() * dimension];
         int i = 0;
@@ -32,16 +44,11 @@ final class VectorIndex {
             System.arraycopy(e.getValue(), 0, data, i * dimension, dimension);
             i++;
         }
-        return new VectorIndex(dimension, Arrays.copyOf(ids, i), Arrays.copyOf(data, i * dimension));
+        return new VectorIndex(dimension, exactLimit, Arrays.copyOf(ids, i), Arrays.copyOf(data, i * dimension));
     }
 
     int size() {
         return ids.length;
-    }
-
-    boolean contains(long id) {
-        for (long x : ids) if (x == id) return true;
-        return false;
     }
 
     VectorIndex with(long id, float[] vector) {
@@ -50,7 +57,7 @@ final class VectorIndex {
         float[] data = Arrays.copyOf(without.vectors, ids.length * dimension);
         ids[ids.length - 1] = id;
         System.arraycopy(vector, 0, data, (ids.length - 1) * dimension, dimension);
-        return new VectorIndex(dimension, ids, data);
+        return new VectorIndex(dimension, exactLimit, ids, data);
     }
 
     VectorIndex without(long id) {
@@ -63,19 +70,26 @@ final class VectorIndex {
         System.arraycopy(ids, at + 1, newIds, at, ids.length - at - 1);
         System.arraycopy(vectors, 0, data, 0, at * dimension);
         System.arraycopy(vectors, (at + 1) * dimension, data, at * dimension, (ids.length - at - 1) * dimension);
-        return new VectorIndex(dimension, newIds, data);
+        return new VectorIndex(dimension, exactLimit, newIds, data);
     }
 
     /** The k most similar vectors, best first (ties: the newer memory, i.e. the larger id). */
     Hit[] top(float[] query, int k) {
         int n = ids.length;
-        int keep = Math.min(k, n);
-        if (keep <= 0) return new Hit[0];
-        // a small binary heap of the best so far, worst at the root
+        if (k <= 0 || n == 0) return new Hit[0];
+        if (signs == null) return exactTop(query, k, null, n);
+        int[] candidates = nearestBySigns(query, Math.max(RESCORE, 16 * k));
+        return exactTop(query, k, candidates, candidates.length);
+    }
+
+    /** Exact top-k over all rows (rows == null) or over the given rows. */
+    private Hit[] exactTop(float[] query, int k, int[] rows, int count) {
+        int keep = Math.min(k, count);
         int[] heap = new int[keep];
         float[] heapScore = new float[keep];
         int size = 0;
-        for (int i = 0; i < n; i++) {
+        for (int j = 0; j < count; j++) {
+            int i = rows == null ? j : rows[j];
             float s = dot(query, i * dimension);
             if (size < keep) {
                 heap[size] = i;
@@ -90,6 +104,40 @@ final class VectorIndex {
         Hit[] out = new Hit[size];
         for (int i = 0; i < size; i++) out[i] = new Hit(ids[heap[i]], heapScore[i]);
         Arrays.sort(out, (a, b) -> a.cosine() != b.cosine() ? Float.compare(b.cosine(), a.cosine()) : Long.compare(b.id(), a.id()));
+        return out;
+    }
+
+    /** Rows whose sign bits differ least from the query's: at least {@code want} of them (ties at the cut included). */
+    private int[] nearestBySigns(float[] query, int want) {
+        long[] q = new long[words];
+        for (int d = 0; d < dimension; d++) if (query[d] > 0) q[d >>> 6] |= 1L << (d & 63);
+        int n = ids.length;
+        short[] distance = new short[n];
+        int[] histogram = new int[dimension + 1];
+        for (int i = 0, o = 0; i < n; i++, o += words) {
+            int dist = 0;
+            for (int w = 0; w < words; w++) dist += Long.bitCount(signs[o + w] ^ q[w]);
+            distance[i] = (short) dist;
+            histogram[dist]++;
+        }
+        int cut = 0;
+        for (int total = 0; cut <= dimension; cut++) {
+            total += histogram[cut];
+            if (total >= want) break;
+        }
+        int count = 0;
+        for (int d = 0; d <= Math.min(cut, dimension); d++) count += histogram[d];
+        int[] rows = new int[count];
+        for (int i = 0, j = 0; i < n; i++) if (distance[i] <= cut) rows[j++] = i;
+        return rows;
+    }
+
+    private long[] signsOf(float[] data, int n) {
+        long[] out = new long[n * words];
+        for (int i = 0; i < n; i++) {
+            int base = i * dimension, o = i * words;
+            for (int d = 0; d < dimension; d++) if (data[base + d] > 0) out[o + (d >>> 6)] |= 1L << (d & 63);
+        }
         return out;
     }
 

@@ -1,0 +1,119 @@
+package dev.lifelong.assistant.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifelong.assistant.TestModels;
+import dev.lifelong.assistant.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The memory API over real sockets, on a real SQLite file and the real ONNX embedding model. */
+class MemoryApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir static Path data;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() { server = TestServer.start(data, TestModels.tiny(), 1024, 8); }
+
+    @AfterAll
+    static void stop() { if (server != null) server.close(); }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception { return JSON.readTree(r.body()); }
+
+    static String q(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
+
+    static long add(String body) throws Exception {
+        HttpResponse<String> r = server.post("/api/memories", body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return json(r).get("id").asLong();
+    }
+
+    @Test
+    void createSearchEditPinDeleteAndForget() throws Exception {
+        long dog = add("{\"text\":\"The user has a dog called Rex.\"}");
+        long city = add("{\"text\":\"用户住在杭州。\",\"kind\":\"fact\"}");
+        long tea = add("{\"text\":\"The user likes green tea.\",\"kind\":\"preference\"}");
+
+        JsonNode found = json(server.get("/api/memories/search?q=" + q("What pet do I have?") + "&k=1"));
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).at("/memory/id").asLong()).isEqualTo(dog);
+        assertThat(json(server.get("/api/memories/search?q=" + q("我住在哪个城市？") + "&k=1")).get(0).at("/memory/id").asLong())
+                .isEqualTo(city);
+
+        HttpResponse<String> edited = server.patch("/api/memories/" + tea, "{\"text\":\"The user likes oolong tea.\",\"pinned\":true}");
+        assertThat(edited.statusCode()).as(edited.body()).isEqualTo(200);
+        assertThat(json(edited).get("text").asText()).isEqualTo("The user likes oolong tea.");
+        assertThat(json(edited).get("pinned").asBoolean()).isTrue();
+        assertThat(json(edited).get("kind").asText()).isEqualTo("preference");
+        JsonNode withPinned = json(server.get("/api/memories/search?q=" + q("What pet do I have?") + "&k=1"));
+        assertThat(withPinned.get(0).get("pinned").asBoolean()).isTrue();
+        assertThat(withPinned.get(0).at("/memory/id").asLong()).isEqualTo(tea);
+
+        assertThat(server.delete("/api/memories/" + dog).statusCode()).isEqualTo(204);
+        assertThat(server.get("/api/memories/" + dog).statusCode()).isEqualTo(404);
+        assertThat(server.delete("/api/memories/" + dog).statusCode()).isEqualTo(404);
+        assertThat(json(server.get("/api/memories/search?q=" + q("dog Rex") + "&k=5")).findValuesAsText("text"))
+                .doesNotContain("The user has a dog called Rex.");
+
+        assertThat(server.post("/api/memories/" + city + "/forget", "").statusCode()).isEqualTo(204);
+        assertThat(json(server.get("/api/memories")).findValuesAsText("text"))
+                .containsExactly("The user likes oolong tea.");
+    }
+
+    @Test
+    void pastConversationsAreSearchable() throws Exception {
+        long id = json(server.post("/api/conversations", "{}")).get("id").asLong();
+        server.stream("/api/conversations/" + id + "/messages", "{\"content\":\"Remind me about the marmalade recipe\"}", null);
+        JsonNode hits = json(server.get("/api/search?q=" + q("marmalade")));
+        assertThat(hits).isNotEmpty();
+        assertThat(hits.get(0).at("/message/content").asText()).isEqualTo("Remind me about the marmalade recipe");
+        assertThat(hits.get(0).at("/message/conversationId").asLong()).isEqualTo(id);
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndStoresNothing() throws Exception {
+        int before = json(server.get("/api/memories")).size();
+        record Case(String method, String path, String body, int status, String code) { }
+        for (Case c : new Case[] {
+                new Case("POST", "/api/memories", "{}", 400, "missing_field"),
+                new Case("POST", "/api/memories", "{\"text\":\"   \"}", 400, "invalid_value"),
+                new Case("POST", "/api/memories", "{\"text\":42}", 400, "invalid_type"),
+                new Case("POST", "/api/memories", "{\"text\":\"x\",\"kind\":\"opinion\"}", 400, "invalid_value"),
+                new Case("POST", "/api/memories", "{\"text\":\"x\",\"colour\":\"red\"}", 400, "unknown_field"),
+                new Case("POST", "/api/memories", "{\"text\":\"" + "x".repeat(2001) + "\"}", 400, "invalid_value"),
+                new Case("POST", "/api/memories", "not json", 400, null),
+                new Case("PATCH", "/api/memories/999999", "{\"text\":\"y\"}", 404, "memory_not_found"),
+                new Case("PATCH", "/api/memories/abc", "{\"text\":\"y\"}", 400, "invalid_id"),
+                new Case("GET", "/api/memories/search", null, 400, "missing_parameter"),
+                new Case("GET", "/api/memories/search?q=x&k=0", null, 400, "invalid_value"),
+                new Case("GET", "/api/memories/search?q=x&k=many", null, 400, "invalid_value"),
+                new Case("GET", "/api/memories?limit=-1", null, 400, "invalid_value"),
+                new Case("GET", "/api/search?q=", null, 400, "missing_parameter"),
+                new Case("POST", "/api/memories/0/forget", "", 400, "invalid_id")}) {
+            HttpResponse<String> r = switch (c.method) {
+                case "POST" -> server.post(c.path, c.body);
+                case "PATCH" -> server.patch(c.path, c.body);
+                default -> server.get(c.path);
+            };
+            assertThat(r.statusCode()).as(c.method + " " + c.path + " " + c.body + " -> " + r.body()).isEqualTo(c.status);
+            assertThat(json(r).at("/error/message").asText()).as(c.path).isNotBlank();
+            if (c.code != null) assertThat(json(r).at("/error/code").asText()).as(c.path + " " + c.body).isEqualTo(c.code);
+        }
+        long m = add("{\"text\":\"The user plays the oboe.\"}");
+        HttpResponse<String> bad = server.patch("/api/memories/" + m, "{\"text\":\"The user plays the flute.\",\"kind\":\"nonsense\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(server.get("/api/memories/" + m)).get("text").asText()).as("a bad field changes nothing")
+                .isEqualTo("The user plays the oboe.");
+        assertThat(json(server.get("/api/memories")).size()).isEqualTo(before + 1);
+    }
+}
