@@ -32,3 +32,13 @@ CREATE TABLE memory_vectors (
 );
 
 CREATE VIRTUAL TABLE messages_fts USING fts5(terms, tokenize = 'porter unicode61 remove_diacritics 2');
+
+-- Which memories went into the prompt of an answer (shown in the UI next to it), in rank order.
+CREATE TABLE message_memories (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    memory_id  INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    rank       INTEGER NOT NULL,
+    PRIMARY KEY (message_id, memory_id)
+);
+
+CREATE INDEX message_memories_by_memory ON message_memories (memory_id);

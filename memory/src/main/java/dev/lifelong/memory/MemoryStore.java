@@ -337,6 +337,43 @@ public final class MemoryStore {
         });
     }
 
+    /** Records which memories the prompt of an answer contained, in rank order (replacing an earlier record). */
+    public void recordUse(long messageId, List<Long> memoryIds) {
+        database.inTransaction(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM message_memories WHERE message_id = ?")) {
+                delete.setLong(1, messageId);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT OR IGNORE INTO message_memories (message_id, memory_id, rank) VALUES (?, ?, ?)")) {
+                for (int i = 0; i < memoryIds.size(); i++) {
+                    insert.setLong(1, messageId);
+                    insert.setLong(2, memoryIds.get(i));
+                    insert.setInt(3, i + 1);
+                    insert.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The memories an answer's prompt contained, in rank order, as they are now: a memory deleted since is left out,
+     * a forgotten one too.
+     */
+    public List<Memory> usedBy(long userId, long messageId) {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("SELECT m.id, m.user_id, m.kind, m.text,"
+                    + " m.source_message_id, m.created_at, m.updated_at, m.pinned, m.superseded_by, m.state"
+                    + " FROM message_memories u JOIN memories m ON m.id = u.memory_id"
+                    + " WHERE u.message_id = ? AND m.user_id = ? AND m.state = 'active' ORDER BY u.rank")) {
+                query.setLong(1, messageId);
+                query.setLong(2, userId);
+                return readAll(query);
+            }
+        });
+    }
+
     // ---- internals ------------------------------------------------------------------------------------------------
 
     private Memory insert(Connection connection, long userId, MemoryKind kind, String text, Long sourceMessageId,

@@ -59,11 +59,12 @@ public final class Assistant implements AutoCloseable {
         } else {
             models.recordError("no model is configured and the seedling is not installed");
         }
-        ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions());
+
         try {
             // the embedding model (~1 s, ~100 MB) loads on the first memory request, not at every start
             Supplier<MemoryService> memory = memoize(() -> new MemoryService(db.memories(),
                     new OnnxEmbedder(OnnxEmbedder.DEFAULT), Clock.systemUTC()));
+            ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions(), memory);
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions());
             return new Assistant(db, models, server, config.host(), choice);

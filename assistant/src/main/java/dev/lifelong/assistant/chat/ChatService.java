@@ -18,6 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import dev.lifelong.memory.Memory;
+import dev.lifelong.memory.MemoryStore;
+import dev.lifelong.memory.retrieval.MemoryService;
+import dev.lifelong.memory.retrieval.RetrievedMemory;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,11 +42,23 @@ public final class ChatService {
     private final GenerationOptions generation;
     private final Map<Long, Cancellation> active = new ConcurrentHashMap<>();
 
+    /** Memories recalled into each prompt (fewer when the context is short). */
+    public static final int RECALLED_MEMORIES = 8;
+
+    private final Supplier<MemoryService> memory;
+
     public ChatService(Database db, ModelManager models, String systemPrompt, GenerationOptions generation) {
+        this(db, models, systemPrompt, generation, null);
+    }
+
+    /** @param memory the retrieval memory whose best matches go into every prompt, or null for none */
+    public ChatService(Database db, ModelManager models, String systemPrompt, GenerationOptions generation,
+            Supplier<MemoryService> memory) {
         this.db = db;
         this.models = models;
         this.systemPrompt = systemPrompt;
         this.generation = generation;
+        this.memory = memory;
     }
 
     public List<Conversation> list(long userId) { return db.conversations().list(userId); }
@@ -78,7 +95,7 @@ public final class ChatService {
                 db.conversations().rename(userId, conversationId, titleFrom(text));
             }
             events.user(user);
-            answer(model.runtime(), conversationId, events, cancellation);
+            answer(model.runtime(), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -94,7 +111,7 @@ public final class ChatService {
             int lastUser = lastIndexOf(all, Role.USER);
             if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to answer yet");
             if (lastUser + 1 < all.size()) db.messages().deleteFrom(conversationId, all.get(lastUser + 1).id());
-            answer(model.runtime(), conversationId, events, cancellation);
+            answer(model.runtime(), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -113,7 +130,7 @@ public final class ChatService {
             db.messages().deleteFrom(conversationId, all.get(lastUser).id());
             Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
             events.user(user);
-            answer(model.runtime(), conversationId, events, cancellation);
+            answer(model.runtime(), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -126,13 +143,20 @@ public final class ChatService {
         return c != null && c.cancel();
     }
 
-    private void answer(LlamaRuntime runtime, long conversationId, ChatEvents events, Cancellation cancellation) {
+    private void answer(LlamaRuntime runtime, long userId, long conversationId, ChatEvents events,
+            Cancellation cancellation) {
         List<Message> history = db.messages().list(conversationId);
         Message draft = db.messages().append(conversationId, Role.ASSISTANT, "", MessageStatus.GENERATING);
         StringBuilder soFar = new StringBuilder();
         try {
             events.start(draft.id());
-            List<ChatTurn> turns = PromptBuilder.fit(runtime, systemPrompt, history, generation.maxTokens());
+            List<Memory> recalled = recall(userId, history);
+            PromptBuilder.Fitted fitted = PromptBuilder.fit(runtime, systemPrompt,
+                    recalled.stream().map(Memory::text).toList(), history, generation.maxTokens());
+            List<Memory> used = recalled.subList(0, fitted.memoriesUsed());
+            if (!used.isEmpty()) db.memories().recordUse(draft.id(), used.stream().map(Memory::id).toList());
+            events.memories(used);
+            List<ChatTurn> turns = fitted.turns();
             GenerationResult result = runtime.generate(turns, generation, piece -> {
                 soFar.append(piece);
                 events.token(piece);
@@ -153,6 +177,23 @@ public final class ChatService {
                 // nobody left to tell; the error status is stored
             }
         }
+    }
+
+    /** The memories most relevant to the latest user message (pinned first); none without a memory. */
+    private List<Memory> recall(long userId, List<Message> history) {
+        if (memory == null) return List.of();
+        String query = null;
+        for (int i = history.size() - 1; i >= 0 && query == null; i--) {
+            if (history.get(i).role() == Role.USER) query = history.get(i).content();
+        }
+        if (query == null) return List.of();
+        if (query.length() > MemoryStore.MAX_TEXT_CHARS) query = query.substring(query.length() - MemoryStore.MAX_TEXT_CHARS);
+        return memory.get().retrieve(userId, query, RECALLED_MEMORIES).stream().map(RetrievedMemory::memory).toList();
+    }
+
+    /** The memories the prompt of that answer contained, as they are now (deleted ones left out). */
+    public List<Memory> memoriesUsed(long userId, long messageId) {
+        return db.memories().usedBy(userId, messageId);
     }
 
     private Cancellation claim(long conversationId) {

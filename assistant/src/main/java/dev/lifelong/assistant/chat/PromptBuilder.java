@@ -9,31 +9,72 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Fits system prompt + history into the context window, counting with the model's own tokenizer: the oldest turns go
- * first, the latest user message always stays. Later issues add retrieved memories here.
+ * Fits system prompt + retrieved memories + history into the context window, counting with the model's own
+ * tokenizer. Oldest turns go first, then the lowest-ranked memories; the latest user message always stays. Memories
+ * are written under a "Known about the user:" header (Chinese: "已知用户信息：") in the system message, the wording the
+ * seedling was trained on.
  */
 final class PromptBuilder {
+    static final String KNOWN_EN = "Known about the user:";
+    static final String KNOWN_ZH = "已知用户信息：";
+
     private PromptBuilder() {}
 
+    /** The turns to send, and how many of the memories (a prefix of the ranked list) they include. */
+    record Fitted(List<ChatTurn> turns, int memoriesUsed, int promptTokens) {}
+
     static List<ChatTurn> fit(LlamaRuntime runtime, String systemPrompt, List<Message> history, int answerBudget) {
+        return fit(runtime, systemPrompt, List.of(), history, answerBudget).turns();
+    }
+
+    static Fitted fit(LlamaRuntime runtime, String systemPrompt, List<String> memories, List<Message> history,
+            int answerBudget) {
         List<ChatTurn> turns = ChatService.turnsOf(history);
         int context = runtime.options().contextSize();
         int budget = context - Math.min(answerBudget, context / 2);
+        String header = mostlyChinese(history) ? KNOWN_ZH : KNOWN_EN;
         int start = 0;
+        int kept = memories.size();
         while (true) {
             List<ChatTurn> candidate = new ArrayList<>();
-            if (systemPrompt != null && !systemPrompt.isBlank()) candidate.add(ChatTurn.system(systemPrompt));
+            String system = system(systemPrompt, header, memories.subList(0, kept));
+            if (!system.isBlank()) candidate.add(ChatTurn.system(system));
             List<ChatTurn> window = turns.subList(start, turns.size());
             // A window must start with a user turn for templates that insist on alternation.
             while (!window.isEmpty() && !window.get(0).role().equals("user")) window = window.subList(1, window.size());
             candidate.addAll(window);
             int tokens = runtime.countTokens(runtime.renderPrompt(candidate));
-            if (tokens <= budget) return candidate;
-            if (window.size() <= 1) {
+            if (tokens <= budget) return new Fitted(candidate, kept, tokens);
+            if (window.size() > 1) {
+                start = turns.size() - window.size() + 1;
+            } else if (kept > 0) {
+                kept--;
+            } else {
                 throw new PromptTooLongException("the message is " + tokens + " tokens long with the system prompt; the "
                         + "context window is " + context + " tokens. Shorten it or raise context-size");
             }
-            start = turns.size() - window.size() + 1;
         }
+    }
+
+    private static String system(String systemPrompt, String header, List<String> memories) {
+        StringBuilder sb = new StringBuilder(systemPrompt == null ? "" : systemPrompt.strip());
+        if (!memories.isEmpty()) {
+            if (!sb.isEmpty()) sb.append('\n');
+            sb.append(header);
+            for (String m : memories) sb.append("\n- ").append(m.replace('\n', ' '));
+        }
+        return sb.toString();
+    }
+
+    /** Whether the latest user message is written mostly in Chinese characters. */
+    static boolean mostlyChinese(List<Message> history) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            Message m = history.get(i);
+            if (m.role() != dev.lifelong.memory.Role.USER) continue;
+            long han = m.content().codePoints().filter(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN).count();
+            long letters = m.content().codePoints().filter(Character::isLetter).count();
+            return letters > 0 && han * 2 >= letters;
+        }
+        return false;
     }
 }

@@ -35,6 +35,7 @@ final class ConversationRoutes {
             String content = Json.requiredString(Json.object(ctx), "content");
             chat.edit(userId(ctx), id(ctx), content, events(ctx));
         });
+        r.get("/api/messages/{id}/memories", ctx -> ctx.json(chat.memoriesUsed(userId(ctx), id(ctx)).stream().map(Dto::memory).toList()));
         r.post("/api/conversations/{id}/stop", ctx -> ctx.json(Map.of("stopped", chat.stop(userId(ctx), id(ctx)))));
     }
 
@@ -60,7 +61,7 @@ final class ConversationRoutes {
         } catch (NumberFormatException ignored) {
             // fall through to the error below
         }
-        throw ApiException.badRequest("invalid_id", "conversation id must be a positive number, not '" + raw + "'");
+        throw ApiException.badRequest("invalid_id", "id must be a positive number, not '" + raw + "'");
     }
 
     private static ChatEvents events(Context ctx) {
@@ -68,6 +69,9 @@ final class ConversationRoutes {
         return new ChatEvents() {
             @Override public void user(Message stored) { sse.event("user", Dto.message(stored)); }
             @Override public void start(long id) { sse.event("start", Map.of("messageId", id)); }
+            @Override public void memories(java.util.List<dev.lifelong.memory.Memory> used) {
+                sse.event("memories", used.stream().map(Dto::memory).toList());
+            }
             @Override public void token(String text) { sse.event("token", Map.of("text", text)); }
             @Override public void done(Message stored) { sse.event("done", Dto.message(stored)); }
             @Override public void error(Message stored, RuntimeException cause) {

@@ -71,6 +71,25 @@ class MemoryApiTest {
     }
 
     @Test
+    void answersUseRecalledMemoriesAndSayWhichOnes() throws Exception {
+        long violin = add("{\"text\":\"The user plays the violin in an orchestra.\"}");
+        long id = json(server.post("/api/conversations", "{}")).get("id").asLong();
+        java.util.List<TestServer.Event> events = server.stream("/api/conversations/" + id + "/messages",
+                "{\"content\":\"Which instrument do I play?\"}", null);
+        java.util.List<String> names = events.stream().map(TestServer.Event::name).toList();
+        assertThat(names).containsSubsequence("start", "memories", "done");
+        TestServer.Event memories = events.get(names.indexOf("memories"));
+        JsonNode used = JSON.readTree(memories.data());
+        assertThat(used.findValues("id").stream().map(JsonNode::asLong).toList()).contains(violin);
+        long answerId = JSON.readTree(events.get(names.indexOf("start")).data()).get("messageId").asLong();
+        JsonNode stored = json(server.get("/api/messages/" + answerId + "/memories"));
+        assertThat(stored.findValues("id").stream().map(JsonNode::asLong).toList()).contains(violin);
+        assertThat(server.delete("/api/memories/" + violin).statusCode()).isEqualTo(204);
+        assertThat(json(server.get("/api/messages/" + answerId + "/memories")).findValues("id").stream()
+                .map(JsonNode::asLong).toList()).as("a deleted memory is no longer shown").doesNotContain(violin);
+    }
+
+    @Test
     void pastConversationsAreSearchable() throws Exception {
         long id = json(server.post("/api/conversations", "{}")).get("id").asLong();
         server.stream("/api/conversations/" + id + "/messages", "{\"content\":\"Remind me about the marmalade recipe\"}", null);
