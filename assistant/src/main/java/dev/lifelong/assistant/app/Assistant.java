@@ -63,7 +63,7 @@ public final class Assistant implements AutoCloseable {
         try {
             // the embedding model (~1 s, ~100 MB) loads on the first memory request, not at every start
             Supplier<MemoryService> memory = memoize(() -> new MemoryService(db.memories(),
-                    new OnnxEmbedder(OnnxEmbedder.DEFAULT), Clock.systemUTC()));
+                    OnnxEmbedder.defaults(), Clock.systemUTC()));
             ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions(), memory);
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions());

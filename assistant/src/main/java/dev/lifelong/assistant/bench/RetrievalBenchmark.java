@@ -41,17 +41,17 @@ public final class RetrievalBenchmark {
         List<Map<String, Object>> figures = new ArrayList<>();
         Map<String, Object> machine = MachineInfo.describe();
         int users = quick ? 8 : 40;
-        for (OnnxEmbedder.Model model : OnnxEmbedder.Model.values()) {
-            Embedder embedder = new OnnxEmbedder(model);
-            figures.addAll(recall(out, embedder, users, MemoryService.EXACT_SCAN_LIMIT, machine));
-            // the same users with the sign-bit pass that large users get, to measure what it costs in recall
-            figures.addAll(recall(out, embedder, users, 0, machine).stream()
-                    .filter(f -> "hybrid".equals(f.get("mode"))).toList());
+        Embedder bge = new OnnxEmbedder(OnnxEmbedder.Model.BGE_SMALL_ZH_V15_Q);
+        Embedder minilm = new OnnxEmbedder(OnnxEmbedder.Model.ALL_MINILM_L6_V2_Q);
+        for (List<Embedder> models : List.of(List.of(bge), List.of(minilm), List.of(bge, minilm))) {
+            figures.addAll(recall(out, models, users, machine));
         }
-        Embedder embedder = new OnnxEmbedder(OnnxEmbedder.DEFAULT);
-        figures.add(ingestion(out, embedder, quick ? 50 : 200, machine));
+        figures.add(signBitAgreement(out, bge, quick ? 5_000 : 30_000, machine));
+        // what the assistant runs: both models fused (OnnxEmbedder.defaults())
+        List<Embedder> both = List.of(bge, minilm);
+        figures.add(ingestion(out, both, quick ? 50 : 200, machine));
         for (int size : quick ? new int[] {10_000} : new int[] {10_000, 100_000, 1_000_000}) {
-            figures.add(latency(out, embedder, size, quick ? 50 : 200, machine));
+            figures.add(latency(out, both, size, quick ? 50 : 200, machine));
         }
         return figures;
     }
@@ -75,9 +75,10 @@ public final class RetrievalBenchmark {
         }
     }
 
-    private static List<Map<String, Object>> recall(Path out, Embedder embedder, int users, int exactScanLimit,
+    private static List<Map<String, Object>> recall(Path out, List<Embedder> embedders, int users,
             Map<String, Object> machine) throws IOException {
-        Path file = out.resolve("retrieval-recall-" + embedder.id() + ".db");
+        String modelNames = String.join("+", embedders.stream().map(Embedder::id).toList());
+        Path file = out.resolve("retrieval-recall.db");
         deleteDatabase(file);
         SteppingClock clock = new SteppingClock();
         Map<MemoryService.Mode, Map<SyntheticUsers.QuestionKind, int[]>> hits = new EnumMap<>(MemoryService.Mode.class);
@@ -86,7 +87,7 @@ public final class RetrievalBenchmark {
         double[] topCosine = new double[4]; // {answerable sum, count, absent sum, count}
         Random rng = new Random(42);
         try (Database db = Database.open(file, clock)) {
-            MemoryService memory = new MemoryService(db.memories(), embedder, clock, exactScanLimit);
+            MemoryService memory = new MemoryService(db.memories(), embedders, clock);
             for (int u = 0; u < users; u++) {
                 long user = Users.create(db, "user" + u);
                 SyntheticUsers.User generated = SyntheticUsers.generate(rng, 8, 3, 150);
@@ -141,9 +142,8 @@ public final class RetrievalBenchmark {
         List<Map<String, Object>> figures = new ArrayList<>();
         for (var byMode : hits.entrySet()) {
             Map<String, Object> f = figure("retrieval_recall_at_5", machine);
-            f.put("embedding_model", embedder.id());
+            f.put("embedding_model", modelNames);
             f.put("mode", byMode.getKey().name().toLowerCase(Locale.ROOT));
-            f.put("vector_search", exactScanLimit == 0 ? "sign bits + exact rescoring" : "exact");
             f.put("users", users);
             f.put("memories_per_user", "8 facts (some told twice) + 3 events + 150 distractors");
             for (var e : byMode.getValue().entrySet()) {
@@ -165,14 +165,57 @@ public final class RetrievalBenchmark {
         return figures;
     }
 
-    private static Map<String, Object> ingestion(Path out, Embedder embedder, int count, Map<String, Object> machine)
+    /**
+     * How often the sign-bit pass (used above 20k memories) returns the exact scan's top 5, on real embeddings of
+     * {@code size} distractor memories and the synthetic questions.
+     */
+    private static Map<String, Object> signBitAgreement(Path out, Embedder embedder, int size, Map<String, Object> machine)
+            throws IOException {
+        Path file = out.resolve("retrieval-agreement.db");
+        deleteDatabase(file);
+        Random rng = new Random(11);
+        int same = 0, overlap = 0, queries = 0;
+        try (Database db = Database.open(file)) {
+            SyntheticUsers.User user = SyntheticUsers.generate(rng, 8, 3, 0);
+            List<MemoryStore.NewMemory> memories = new ArrayList<>();
+            for (SyntheticUsers.Fact fact : user.facts()) memories.add(new MemoryStore.NewMemory(MemoryKind.FACT, fact.text(), null));
+            while (memories.size() < size) memories.add(new MemoryStore.NewMemory(MemoryKind.FACT, SyntheticUsers.filler(rng), null));
+            List<Long> ids = db.memories().addAll(Users.OWNER_ID, memories);
+            for (int at = 0; at < ids.size(); at += 256) {
+                List<MemoryStore.NewMemory> chunk = memories.subList(at, Math.min(ids.size(), at + 256));
+                db.memories().putVectors(ids.subList(at, at + chunk.size()), embedder.id(),
+                        embedder.embedAll(chunk.stream().map(MemoryStore.NewMemory::text).toList()));
+            }
+            MemoryService exact = new MemoryService(db.memories(), List.of(embedder), Clock.systemUTC(), Integer.MAX_VALUE);
+            MemoryService signs = new MemoryService(db.memories(), List.of(embedder), Clock.systemUTC(), 0);
+            for (int round = 0; round < 4; round++) {
+                for (SyntheticUsers.Question q : SyntheticUsers.generate(new Random(round), 8, 3, 0).questions()) {
+                    List<Long> a = exact.retrieve(Users.OWNER_ID, q.text(), 5, MemoryService.Mode.VECTOR_ONLY).stream().map(r -> r.memory().id()).toList();
+                    List<Long> b = signs.retrieve(Users.OWNER_ID, q.text(), 5, MemoryService.Mode.VECTOR_ONLY).stream().map(r -> r.memory().id()).toList();
+                    if (a.equals(b)) same++;
+                    for (long id : b) if (a.contains(id)) overlap++;
+                    queries++;
+                }
+            }
+        }
+        deleteDatabase(file);
+        Map<String, Object> f = figure("retrieval_sign_bit_agreement", machine);
+        f.put("embedding_model", embedder.id());
+        f.put("memories", size);
+        f.put("queries", queries);
+        f.put("same_top5", round(same / (double) queries));
+        f.put("top5_overlap", round(overlap / (5.0 * queries)));
+        return f;
+    }
+
+    private static Map<String, Object> ingestion(Path out, List<Embedder> embedders, int count, Map<String, Object> machine)
             throws IOException {
         Path file = out.resolve("retrieval-ingest.db");
         deleteDatabase(file);
         Random rng = new Random(7);
         long t0, t1;
         try (Database db = Database.open(file)) {
-            MemoryService memory = new MemoryService(db.memories(), embedder, Clock.systemUTC());
+            MemoryService memory = new MemoryService(db.memories(), embedders, Clock.systemUTC());
             memory.add(Users.OWNER_ID, MemoryKind.FACT, "warm-up", null);
             t0 = System.nanoTime();
             for (int i = 0; i < count; i++) memory.add(Users.OWNER_ID, MemoryKind.FACT, SyntheticUsers.filler(rng), null);
@@ -180,20 +223,20 @@ public final class RetrievalBenchmark {
         }
         deleteDatabase(file);
         Map<String, Object> f = figure("retrieval_ingestion", machine);
-        f.put("embedding_model", embedder.id());
+        f.put("embedding_model", String.join("+", embedders.stream().map(Embedder::id).toList()));
         f.put("memories", count);
         f.put("memories_per_second", round(count / ((t1 - t0) / 1e9)));
         f.put("note", "one memory per call: embed + one fsynced SQLite transaction (synchronous=FULL)");
         return f;
     }
 
-    private static Map<String, Object> latency(Path out, Embedder embedder, int size, int queries, Map<String, Object> machine)
+    private static Map<String, Object> latency(Path out, List<Embedder> embedders, int size, int queries, Map<String, Object> machine)
             throws IOException {
         Path file = out.resolve("retrieval-latency.db");
         deleteDatabase(file);
         Random rng = new Random(size);
         Map<String, Object> f = figure("retrieval_latency", machine);
-        f.put("embedding_model", embedder.id());
+        f.put("embedding_model", String.join("+", embedders.stream().map(Embedder::id).toList()));
         f.put("memories", size);
         try (Database db = Database.open(file)) {
             MemoryStore store = db.memories();
@@ -208,16 +251,18 @@ public final class RetrievalBenchmark {
                 }
                 while (memories.size() < n) memories.add(new MemoryStore.NewMemory(MemoryKind.FACT, SyntheticUsers.filler(rng), null));
                 List<Long> ids = store.addAll(Users.OWNER_ID, memories);
-                List<float[]> vectors = new ArrayList<>(ids.size());
-                for (int i = 0; i < ids.size(); i++) {
-                    vectors.add(done == 0 && i < user.facts().size() ? embedder.embed(memories.get(i).text())
-                            : randomUnit(rng, embedder.dimension()));
+                for (Embedder embedder : embedders) {
+                    List<float[]> vectors = new ArrayList<>(ids.size());
+                    for (int i = 0; i < ids.size(); i++) {
+                        vectors.add(done == 0 && i < user.facts().size() ? embedder.embed(memories.get(i).text())
+                                : randomUnit(rng, embedder.dimension()));
+                    }
+                    store.putVectors(ids, embedder.id(), vectors);
                 }
-                store.putVectors(ids, embedder.id(), vectors);
             }
             double bulkSeconds = (System.nanoTime() - bulkStart) / 1e9;
             f.put("bulk_insert_memories_per_second", round(size / bulkSeconds));
-            MemoryService memory = new MemoryService(store, embedder, Clock.systemUTC());
+            MemoryService memory = new MemoryService(store, embedders, Clock.systemUTC());
             long loadStart = System.nanoTime();
             memory.retrieve(Users.OWNER_ID, "warm up", 5);
             f.put("index_load_seconds", round((System.nanoTime() - loadStart) / 1e9));
@@ -230,7 +275,7 @@ public final class RetrievalBenchmark {
             for (int i = 0; i < queries; i++) {
                 String q = texts.get(i % texts.size());
                 long a = System.nanoTime();
-                embedder.embed(q);
+                for (Embedder embedder : embedders) embedder.embed(q);
                 long b = System.nanoTime();
                 memory.retrieve(Users.OWNER_ID, q, 5);
                 long c = System.nanoTime();

@@ -29,23 +29,30 @@ public final class MemoryService {
     static final Duration RECENCY_HALF_LIFE = Duration.ofDays(30);
 
     private final MemoryStore store;
-    private final Embedder embedder;
+    private final List<Embedder> embedders;
     private final Clock clock;
     /** Up to this many memories a user's vector search is exact; above it, sign bits first, then exact rescoring. */
     public static final int EXACT_SCAN_LIMIT = 20_000;
 
-    private final Map<Long, VectorIndex> indexes = new ConcurrentHashMap<>();
+    /** Per user and embedding model ("user/model"). */
+    private final Map<String, VectorIndex> indexes = new ConcurrentHashMap<>();
     private final int exactScanLimit;
 
     public MemoryService(MemoryStore store, Embedder embedder, Clock clock) {
-        this(store, embedder, clock, EXACT_SCAN_LIMIT);
+        this(store, List.of(embedder), clock, EXACT_SCAN_LIMIT);
+    }
+
+    /** With several embedding models, each one's ranking is fused with the others and with BM25. */
+    public MemoryService(MemoryStore store, List<Embedder> embedders, Clock clock) {
+        this(store, embedders, clock, EXACT_SCAN_LIMIT);
     }
 
     /** @param exactScanLimit see {@link #EXACT_SCAN_LIMIT}; 0 always uses the sign-bit pass (for measuring its recall) */
-    public MemoryService(MemoryStore store, Embedder embedder, Clock clock, int exactScanLimit) {
+    public MemoryService(MemoryStore store, List<Embedder> embedders, Clock clock, int exactScanLimit) {
         if (exactScanLimit < 0) throw new IllegalArgumentException("exactScanLimit must be 0 or more");
+        if (embedders.isEmpty()) throw new IllegalArgumentException("at least one embedding model is needed");
         this.store = store;
-        this.embedder = embedder;
+        this.embedders = List.copyOf(embedders);
         this.clock = clock;
         this.exactScanLimit = exactScanLimit;
     }
@@ -54,8 +61,8 @@ public final class MemoryService {
         return store;
     }
 
-    public Embedder embedder() {
-        return embedder;
+    public List<Embedder> embedders() {
+        return embedders;
     }
 
     public Memory add(long userId, MemoryKind kind, String text, Long sourceMessageId) {
@@ -66,7 +73,7 @@ public final class MemoryService {
 
     public Memory supersede(long userId, long oldId, MemoryKind kind, String text, Long sourceMessageId) {
         Memory m = store.supersede(userId, oldId, kind, text, sourceMessageId);
-        indexes.computeIfPresent(userId, (u, index) -> index.without(oldId));
+        unindex(userId, oldId);
         embedAndIndex(m);
         return m;
     }
@@ -83,13 +90,13 @@ public final class MemoryService {
 
     public boolean delete(long userId, long id) {
         boolean done = store.delete(userId, id);
-        indexes.computeIfPresent(userId, (u, index) -> index.without(id));
+        unindex(userId, id);
         return done;
     }
 
     public boolean forget(long userId, long id) {
         boolean done = store.forget(userId, id);
-        indexes.computeIfPresent(userId, (u, index) -> index.without(id));
+        unindex(userId, id);
         return done;
     }
 
@@ -114,13 +121,15 @@ public final class MemoryService {
                 f[0] += 1.0 / (RRF_K + r + 1);
                 f[1] = r + 1;
             }
-            VectorIndex.Hit[] near = mode == Mode.KEYWORD_ONLY ? new VectorIndex.Hit[0]
-                    : index(userId).top(embedder.embed(QueryRewriter.thirdPerson(query)), CANDIDATES);
-            for (int r = 0; r < near.length; r++) {
-                double[] f = fused.computeIfAbsent(near[r].id(), id -> new double[4]);
-                f[0] += 1.0 / (RRF_K + r + 1);
-                f[2] = r + 1;
-                f[3] = near[r].cosine();
+            String rewritten = QueryRewriter.thirdPerson(query);
+            for (Embedder embedder : mode == Mode.KEYWORD_ONLY ? List.<Embedder>of() : embedders) {
+                VectorIndex.Hit[] near = index(userId, embedder).top(embedder.embed(rewritten), CANDIDATES);
+                for (int r = 0; r < near.length; r++) {
+                    double[] f = fused.computeIfAbsent(near[r].id(), id -> new double[4]);
+                    f[0] += 1.0 / (RRF_K + r + 1);
+                    f[2] = f[2] == 0 ? r + 1 : Math.min(f[2], r + 1); // best rank over the models
+                    f[3] = Math.max(f[3], near[r].cosine());
+                }
             }
         }
         List<Memory> pinned = store.pinned(userId);
@@ -146,42 +155,54 @@ public final class MemoryService {
     }
 
     /**
-     * Embeds live memories that have no vector of the current model (written before the model changed, or when the
+     * Embeds live memories that have no vector of a current model (written before the model changed, or when the
      * process died between the row and its vector).
      *
-     * @return how many were embedded
+     * @return how many vectors were written
      */
     public int embedBacklog() {
         int done = 0;
-        while (true) {
-            List<Memory> batch = store.withoutVector(embedder.id(), 64);
-            if (batch.isEmpty()) return done;
-            List<float[]> vectors = embedder.embedAll(batch.stream().map(Memory::text).toList());
-            store.putVectors(batch.stream().map(Memory::id).toList(), embedder.id(), vectors);
-            for (int i = 0; i < batch.size(); i++) {
-                long user = batch.get(i).userId();
-                long id = batch.get(i).id();
-                float[] v = vectors.get(i);
-                indexes.computeIfPresent(user, (u, index) -> index.with(id, v));
+        for (Embedder embedder : embedders) {
+            while (true) {
+                List<Memory> batch = store.withoutVector(embedder.id(), 64);
+                if (batch.isEmpty()) break;
+                List<float[]> vectors = embedder.embedAll(batch.stream().map(Memory::text).toList());
+                store.putVectors(batch.stream().map(Memory::id).toList(), embedder.id(), vectors);
+                for (int i = 0; i < batch.size(); i++) {
+                    long id = batch.get(i).id();
+                    float[] v = vectors.get(i);
+                    indexes.computeIfPresent(key(batch.get(i).userId(), embedder), (k, index) -> index.with(id, v));
+                }
+                done += batch.size();
             }
-            done += batch.size();
         }
+        return done;
     }
 
     private void embedAndIndex(Memory m) {
-        float[] v = embedder.embed(m.text());
-        store.putVector(m.id(), embedder.id(), v);
-        indexes.computeIfPresent(m.userId(), (u, index) -> index.with(m.id(), v));
+        for (Embedder embedder : embedders) {
+            float[] v = embedder.embed(m.text());
+            store.putVector(m.id(), embedder.id(), v);
+            indexes.computeIfPresent(key(m.userId(), embedder), (k, index) -> index.with(m.id(), v));
+        }
     }
 
-    private VectorIndex index(long userId) {
-        return indexes.computeIfAbsent(userId, u -> {
-            embedBacklogOf(u);
-            return VectorIndex.of(embedder.dimension(), exactScanLimit, store.vectors(u, embedder.id()));
+    private void unindex(long userId, long id) {
+        for (Embedder embedder : embedders) indexes.computeIfPresent(key(userId, embedder), (k, index) -> index.without(id));
+    }
+
+    private static String key(long userId, Embedder embedder) {
+        return userId + "/" + embedder.id();
+    }
+
+    private VectorIndex index(long userId, Embedder embedder) {
+        return indexes.computeIfAbsent(key(userId, embedder), k -> {
+            embedBacklogOf(userId, embedder);
+            return VectorIndex.of(embedder.dimension(), exactScanLimit, store.vectors(userId, embedder.id()));
         });
     }
 
-    private void embedBacklogOf(long userId) {
+    private void embedBacklogOf(long userId, Embedder embedder) {
         Map<Long, String> missing = new HashMap<>();
         for (Memory m : store.withoutVector(embedder.id(), Integer.MAX_VALUE)) {
             if (m.userId() == userId) missing.put(m.id(), m.text());
