@@ -15,6 +15,10 @@ const el = {
   composer: $('composer'), input: $('composer-input'), send: $('send'), stop: $('stop'),
   confirm: $('confirm-dialog'), confirmText: $('confirm-text'), confirmTitle: $('confirm-title'),
   confirmOk: $('confirm-ok'), confirmCancel: $('confirm-cancel'), live: $('live-region'),
+  memoryOpen: $('memory-open'), memoryDialog: $('memory-dialog'), memoryClose: $('memory-close'),
+  memoryAddForm: $('memory-add-form'), memoryAddInput: $('memory-add-input'), memoryAddKind: $('memory-add-kind'),
+  memorySearch: $('memory-search'), memoryList: $('memory-list'), memoryEmpty: $('memory-empty'),
+  historySearch: $('history-search'), historyResults: $('history-results'),
 };
 
 const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
@@ -80,6 +84,14 @@ const api = {
   remove: (id) => request('DELETE', `/api/conversations/${id}`),
   messages: (id) => request('GET', `/api/conversations/${id}/messages`),
   stop: (id) => request('POST', `/api/conversations/${id}/stop`, {}),
+  memories: () => request('GET', '/api/memories'),
+  searchMemories: (q) => request('GET', `/api/memories/search?k=20&q=${encodeURIComponent(q)}`),
+  addMemory: (text, kind) => request('POST', '/api/memories', { text, kind }),
+  editMemory: (id, changes) => request('PATCH', `/api/memories/${id}`, changes),
+  deleteMemory: (id) => request('DELETE', `/api/memories/${id}`),
+  forgetMemory: (id) => request('POST', `/api/memories/${id}/forget`),
+  memoriesUsed: (messageId) => request('GET', `/api/messages/${messageId}/memories`),
+  searchHistory: (q) => request('GET', `/api/search?limit=20&q=${encodeURIComponent(q)}`),
 };
 
 // ---------------------------------------------------------------- SSE
@@ -653,6 +665,8 @@ function messageView(m, { canEdit, canRegenerate }) {
     article.append(note);
   }
 
+  if (m.role === 'assistant' && m.id != null && m.status !== 'generating') article.append(memoriesUsedView(m));
+
   const actions = document.createElement('div');
   actions.className = 'message-actions';
   if (m.role === 'assistant' && m.status !== 'generating' && m.content) {
@@ -813,6 +827,8 @@ async function stream(convId, path, body, user) {
         Object.assign(user || (gen.user = {}), payload, { pending: false });
       } else if (event === 'start') {
         message.id = payload.messageId;
+      } else if (event === 'memories') {
+        message.memories = payload;
       } else if (event === 'token') {
         message.content += payload.text ?? '';
         schedule();
@@ -931,6 +947,144 @@ el.menuBtn.addEventListener('click', openSidebar);
 el.sidebarClose.addEventListener('click', closeSidebar);
 el.scrim.addEventListener('click', closeSidebar);
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(); });
+
+// ---------------------------------------------------------------- memory
+
+/** "Used 2 memories" under an answer: the memories its prompt contained (fetched when opened, if not streamed). */
+function memoriesUsedView(m) {
+  const details = document.createElement('details');
+  details.className = 'memories-used';
+  details.dataset.testid = 'memories-used';
+  const summary = document.createElement('summary');
+  const list = document.createElement('ul');
+  const fill = (memories) => {
+    m.memories = memories;
+    summary.textContent = memories.length === 0 ? 'No memories used' : `Used ${memories.length} memor${memories.length === 1 ? 'y' : 'ies'}`;
+    list.replaceChildren(...memories.map((x) => {
+      const li = document.createElement('li');
+      li.textContent = x.text;
+      return li;
+    }));
+  };
+  summary.textContent = 'Memories used';
+  details.append(summary, list);
+  if (m.memories) fill(m.memories);
+  details.addEventListener('toggle', () => {
+    if (details.open && !m.memories) api.memoriesUsed(m.id).then(fill).catch(reportError);
+  });
+  return details;
+}
+
+let memorySearchTimer = 0;
+
+async function openMemory() {
+  closeSidebar();
+  if (!el.memoryDialog.open) el.memoryDialog.showModal();
+  await renderMemories();
+  el.memoryAddInput.focus();
+}
+
+async function renderMemories() {
+  const q = el.memorySearch.value.trim();
+  const items = q ? (await api.searchMemories(q)).map((r) => r.memory) : await api.memories();
+  el.memoryEmpty.hidden = items.length > 0;
+  el.memoryEmpty.textContent = q ? 'No memory matches.' : 'Nothing remembered yet.';
+  el.memoryList.replaceChildren(...items.map(memoryItem));
+}
+
+function memoryItem(mem) {
+  const li = document.createElement('li');
+  li.className = 'memory-item';
+  li.dataset.testid = 'memory-item';
+  li.dataset.memoryId = String(mem.id);
+  const kind = document.createElement('span');
+  kind.className = `memory-kind ${mem.kind}`;
+  kind.textContent = mem.kind;
+  const text = document.createElement('span');
+  text.className = 'memory-text';
+  text.dataset.testid = 'memory-text';
+  text.textContent = mem.text;
+  const act = async (work, message) => {
+    try { await work(); await renderMemories(); announce(message); } catch (e) { reportError(e); }
+  };
+  const pin = button(mem.pinned ? 'Unpin' : 'Pin', `btn small${mem.pinned ? ' pinned' : ''}`,
+    () => act(() => api.editMemory(mem.id, { pinned: !mem.pinned }), mem.pinned ? 'Unpinned.' : 'Pinned: used in every answer.'), 'memory-pin');
+  pin.setAttribute('aria-pressed', String(mem.pinned));
+  const edit = button('Edit', 'btn small', () => {
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.value = mem.text;
+    input.maxLength = 2000;
+    input.dataset.testid = 'memory-edit-input';
+    input.setAttribute('aria-label', 'Memory text');
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') { e.preventDefault(); act(() => api.editMemory(mem.id, { text: input.value }), 'Memory updated.'); }
+      if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); renderMemories().catch(reportError); }
+    });
+    text.replaceWith(input);
+    input.focus();
+  }, 'memory-edit');
+  const del = button('Delete', 'btn small', () => act(() => api.deleteMemory(mem.id), 'Memory deleted.'), 'memory-delete');
+  const forget = button('Forget', 'btn small danger', async () => {
+    const yes = await confirmDialog('Forget this memory?',
+      `“${mem.text}” will be erased, and the conversation it came from will not be used for training.`, 'Forget');
+    if (yes) await act(() => api.forgetMemory(mem.id), 'Memory forgotten.');
+  }, 'memory-forget');
+  const actions = document.createElement('span');
+  actions.className = 'memory-actions';
+  actions.append(pin, edit, del, forget);
+  li.append(kind, text, actions);
+  return li;
+}
+
+async function renderHistory() {
+  const q = el.historySearch.value.trim();
+  if (!q) { el.historyResults.replaceChildren(); return; }
+  const hits = await api.searchHistory(q);
+  el.historyResults.replaceChildren(...hits.map((h) => {
+    const li = document.createElement('li');
+    li.className = 'memory-item history-hit';
+    li.dataset.testid = 'history-hit';
+    const link = document.createElement('a');
+    link.href = `#c${h.message.conversationId}`;
+    link.textContent = h.conversationTitle || 'New chat';
+    link.addEventListener('click', () => el.memoryDialog.close());
+    const snippet = document.createElement('span');
+    snippet.className = 'memory-text';
+    snippet.textContent = `${h.message.role === 'user' ? 'You' : 'Lifelong'}: ${h.snippet}`;
+    li.append(link, snippet);
+    return li;
+  }));
+  if (!hits.length) {
+    const li = document.createElement('li');
+    li.className = 'empty-list';
+    li.textContent = 'No message matches.';
+    el.historyResults.append(li);
+  }
+}
+
+el.memoryOpen.addEventListener('click', () => openMemory().catch(reportError));
+el.memoryClose.addEventListener('click', () => el.memoryDialog.close());
+el.memoryAddForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const text = el.memoryAddInput.value.trim();
+  if (!text) return;
+  try {
+    await api.addMemory(text, el.memoryAddKind.value);
+    el.memoryAddInput.value = '';
+    el.memorySearch.value = '';
+    await renderMemories();
+    announce('Memory added.');
+  } catch (err) { reportError(err); }
+});
+el.memorySearch.addEventListener('input', () => {
+  clearTimeout(memorySearchTimer);
+  memorySearchTimer = setTimeout(() => renderMemories().catch(reportError), 200);
+});
+el.historySearch.addEventListener('input', () => {
+  clearTimeout(memorySearchTimer);
+  memorySearchTimer = setTimeout(() => renderHistory().catch(reportError), 200);
+});
 
 // ---------------------------------------------------------------- start
 

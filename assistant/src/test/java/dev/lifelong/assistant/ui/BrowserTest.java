@@ -137,4 +137,60 @@ class BrowserTest {
             assertThat(byTestId("demo-notice").getText()).containsIgnoringCase("demo");
         }
     }
+
+    @Test
+    void theMemoryPageAddsFindsPinsEditsAndForgetsAndAnswersShowTheMemoriesTheyUsed() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            byTestId("memory-open").click();
+            wait.until(d -> byTestId("memory-dialog").isDisplayed());
+            for (String text : List.of("The user has a dog called Rex.", "用户住在杭州。", "The user likes green tea.")) {
+                byTestId("memory-add-input").sendKeys(text);
+                byTestId("memory-add").click();
+                wait.until(d -> allByTestId("memory-text").stream().anyMatch(e -> e.getText().equals(text)));
+            }
+            byTestId("memory-search").sendKeys("What pet do I have?");
+            wait.until(d -> !allByTestId("memory-text").isEmpty()
+                    && allByTestId("memory-text").get(0).getText().equals("The user has a dog called Rex."));
+
+            byTestId("memory-search").clear();
+            byTestId("memory-search").sendKeys(Keys.BACK_SPACE); // an input event for the cleared box
+            wait.until(d -> allByTestId("memory-item").size() == 3);
+            WebElement tea = itemWithText("The user likes green tea.");
+            tea.findElement(By.cssSelector("[data-testid='memory-pin']")).click();
+            wait.until(d -> itemWithText("The user likes green tea.").findElement(By.cssSelector("[data-testid='memory-pin']"))
+                    .getAttribute("aria-pressed").equals("true"));
+            itemWithText("The user likes green tea.").findElement(By.cssSelector("[data-testid='memory-edit']")).click();
+            WebElement edit = byTestId("memory-edit-input");
+            edit.sendKeys(Keys.chord(Keys.CONTROL, "a"), "The user likes oolong tea.", Keys.ENTER);
+            wait.until(d -> allByTestId("memory-text").stream().anyMatch(e -> e.getText().equals("The user likes oolong tea.")));
+
+            itemWithText("用户住在杭州。").findElement(By.cssSelector("[data-testid='memory-forget']")).click();
+            wait.until(d -> byTestId("confirm-ok").isDisplayed());
+            byTestId("confirm-ok").click();
+            wait.until(d -> allByTestId("memory-text").stream().noneMatch(e -> e.getText().equals("用户住在杭州。")));
+            assertThat(server.get("/api/memories").body()).doesNotContain("杭州");
+
+            browser.findElement(By.id("memory-close")).click();
+            byTestId("composer-input").sendKeys("Tell me about my dog", Keys.ENTER);
+            wait.until(d -> {
+                WebElement a = lastAssistant();
+                return a != null && "complete".equals(a.getAttribute("data-status"));
+            });
+            WebElement used = lastAssistant().findElement(By.cssSelector("[data-testid='memories-used']"));
+            used.click();
+            wait.until(d -> used.getText().contains("The user has a dog called Rex.") && used.getText().contains("oolong"));
+
+            byTestId("memory-open").click();
+            byTestId("history-search").sendKeys("dog");
+            wait.until(d -> allByTestId("history-hit").stream().anyMatch(e -> e.getText().contains("Tell me about my dog")));
+        }
+    }
+
+    WebElement itemWithText(String text) {
+        return allByTestId("memory-item").stream()
+                .filter(e -> e.findElements(By.cssSelector("[data-testid='memory-text']")).stream().anyMatch(t -> t.getText().equals(text)))
+                .findFirst().orElseThrow(() -> new AssertionError("no memory item '" + text + "'"));
+    }
 }
