@@ -10,6 +10,14 @@ public interface Embedder {
 
     int dimension();
 
+    /**
+     * Whether the model was trained mainly on Chinese text. When several models are fused, the one that matches the
+     * question's script counts fully and the other half (decision 016: each small model is weak in the other language).
+     */
+    default boolean chineseFirst() {
+        return false;
+    }
+
     /** The L2-normalised embedding of the text. */
     float[] embed(String text);
 

@@ -27,6 +27,8 @@ public final class MemoryService {
     static final int CANDIDATES = 50;
     static final double RECENCY_WEIGHT = 0.2 / (RRF_K + 1);
     static final Duration RECENCY_HALF_LIFE = Duration.ofDays(30);
+    /** Weight of an embedding model's ranking when the question is in the script the model is weaker in. */
+    static final double OTHER_SCRIPT_WEIGHT = 0.5;
 
     private final MemoryStore store;
     private final List<Embedder> embedders;
@@ -122,11 +124,13 @@ public final class MemoryService {
                 f[1] = r + 1;
             }
             String rewritten = QueryRewriter.thirdPerson(query);
+            boolean chineseQuery = mostlyChinese(query);
             for (Embedder embedder : mode == Mode.KEYWORD_ONLY ? List.<Embedder>of() : embedders) {
+                double weight = embedders.size() == 1 || embedder.chineseFirst() == chineseQuery ? 1.0 : OTHER_SCRIPT_WEIGHT;
                 VectorIndex.Hit[] near = index(userId, embedder).top(embedder.embed(rewritten), CANDIDATES);
                 for (int r = 0; r < near.length; r++) {
                     double[] f = fused.computeIfAbsent(near[r].id(), id -> new double[4]);
-                    f[0] += 1.0 / (RRF_K + r + 1);
+                    f[0] += weight / (RRF_K + r + 1);
                     f[2] = f[2] == 0 ? r + 1 : Math.min(f[2], r + 1); // best rank over the models
                     f[3] = Math.max(f[3], near[r].cosine());
                 }
@@ -177,6 +181,17 @@ public final class MemoryService {
             }
         }
         return done;
+    }
+
+    /** Whether at least a third of the letters are CJK characters (one Chinese character carries a word's meaning). */
+    static boolean mostlyChinese(String text) {
+        long cjk = text.codePoints().filter(cp -> {
+            Character.UnicodeScript s = Character.UnicodeScript.of(cp);
+            return s == Character.UnicodeScript.HAN || s == Character.UnicodeScript.HIRAGANA
+                    || s == Character.UnicodeScript.KATAKANA || s == Character.UnicodeScript.HANGUL;
+        }).count();
+        long letters = text.codePoints().filter(Character::isLetter).count();
+        return letters > 0 && cjk * 3 >= letters;
     }
 
     private void embedAndIndex(Memory m) {

@@ -74,6 +74,11 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     @Override
+    public boolean chineseFirst() {
+        return model == Model.BGE_SMALL_ZH_V15_Q;
+    }
+
+    @Override
     public float[] embed(String text) {
         return Embedder.normalize(delegate.embed(text).content().vector());
     }

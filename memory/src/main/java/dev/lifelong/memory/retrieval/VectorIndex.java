@@ -7,13 +7,13 @@ import java.util.Map;
  * One user's memory vectors in memory. Up to {@code exactLimit} vectors every search is an exact scan. Above it, a
  * search first ranks all vectors by the Hamming distance of their sign bits (one bit per dimension: 64 bytes for a
  * 512-d vector, so a million fit in 64 MB and are scanned in milliseconds) and then rescores the closest
- * {@link #RESCORE} candidates (at least 16 × k) exactly. Measured recall against the exact scan: see
+ * {@link #RESCORE} candidates exactly. Measured recall against the exact scan: see
  * {@code ./bench/run retrieval} and decision 016. Immutable; updates make a new index (writes are rare next to reads,
  * and readers never lock).
  */
 final class VectorIndex {
     /** Candidates rescored exactly after the sign-bit pass. */
-    static final int RESCORE = 512;
+    static final int RESCORE = 4096;
 
     record Hit(long id, float cosine) {
     }
