@@ -166,7 +166,7 @@ public final class RetrievalBenchmark {
     }
 
     /**
-     * How often the sign-bit pass (used above 20k memories) returns the exact scan's top 5, on real embeddings of
+     * How often the sign-bit pass (used above 8,192 memories) returns the exact scan's top 5, on real embeddings of
      * {@code size} distractor memories and the synthetic questions.
      */
     private static Map<String, Object> signBitAgreement(Path out, Embedder embedder, int size, Map<String, Object> machine)

@@ -34,7 +34,7 @@ public final class MemoryService {
     private final List<Embedder> embedders;
     private final Clock clock;
     /** Up to this many memories a user's vector search is exact; above it, sign bits first, then exact rescoring. */
-    public static final int EXACT_SCAN_LIMIT = 20_000;
+    public static final int EXACT_SCAN_LIMIT = 8_192;
 
     /** Per user and embedding model ("user/model"). */
     private final Map<String, VectorIndex> indexes = new ConcurrentHashMap<>();

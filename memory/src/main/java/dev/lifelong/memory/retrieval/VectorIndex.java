@@ -13,7 +13,7 @@ import java.util.Map;
  */
 final class VectorIndex {
     /** Candidates rescored exactly after the sign-bit pass. */
-    static final int RESCORE = 4096;
+    static final int RESCORE = 2048;
 
     record Hit(long id, float cosine) {
     }
