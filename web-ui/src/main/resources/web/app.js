@@ -18,7 +18,7 @@ const el = {
   memoryOpen: $('memory-open'), memoryDialog: $('memory-dialog'), memoryClose: $('memory-close'),
   memoryAddForm: $('memory-add-form'), memoryAddInput: $('memory-add-input'), memoryAddKind: $('memory-add-kind'),
   memorySearch: $('memory-search'), memoryList: $('memory-list'), memoryEmpty: $('memory-empty'),
-  historySearch: $('history-search'), historyResults: $('history-results'),
+  historySearch: $('history-search'), historyResults: $('history-results'), memoryLearn: $('memory-learn'),
 };
 
 const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
@@ -92,6 +92,8 @@ const api = {
   forgetMemory: (id) => request('POST', `/api/memories/${id}/forget`),
   memoriesUsed: (messageId) => request('GET', `/api/messages/${messageId}/memories`),
   searchHistory: (q) => request('GET', `/api/search?limit=20&q=${encodeURIComponent(q)}`),
+  settings: () => request('GET', '/api/settings'),
+  saveSettings: (changes) => request('PATCH', '/api/settings', changes),
 };
 
 // ---------------------------------------------------------------- SSE
@@ -980,6 +982,8 @@ let memorySearchTimer = 0;
 async function openMemory() {
   closeSidebar();
   if (!el.memoryDialog.open) el.memoryDialog.showModal();
+  const settings = await api.settings();
+  el.memoryLearn.checked = settings.memoryExtraction;
   await renderMemories();
   el.memoryAddInput.focus();
 }
@@ -1064,6 +1068,13 @@ async function renderHistory() {
 }
 
 el.memoryOpen.addEventListener('click', () => openMemory().catch(reportError));
+el.memoryLearn.addEventListener('change', async () => {
+  try {
+    const saved = await api.saveSettings({ memoryExtraction: el.memoryLearn.checked });
+    el.memoryLearn.checked = saved.memoryExtraction;
+    announce(saved.memoryExtraction ? 'Lifelong will learn memories from your chats.' : 'Lifelong will not learn memories from your chats.');
+  } catch (e) { el.memoryLearn.checked = !el.memoryLearn.checked; reportError(e); }
+});
 el.memoryClose.addEventListener('click', () => el.memoryDialog.close());
 el.memoryAddForm.addEventListener('submit', async (e) => {
   e.preventDefault();

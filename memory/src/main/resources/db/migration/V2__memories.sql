@@ -42,3 +42,11 @@ CREATE TABLE message_memories (
 );
 
 CREATE INDEX message_memories_by_memory ON message_memories (memory_id);
+
+-- Per-user switches (e.g. memory_extraction = 'off'); a missing row means the default.
+CREATE TABLE user_settings (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name    TEXT    NOT NULL,
+    value   TEXT    NOT NULL,
+    PRIMARY KEY (user_id, name)
+);

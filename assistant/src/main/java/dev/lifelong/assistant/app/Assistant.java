@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.Supplier;
 import dev.lifelong.memory.retrieval.MemoryService;
+import dev.lifelong.assistant.memory.MemoryExtraction;
+import dev.lifelong.assistant.memory.ModelMemoryExtractor;
 import dev.lifelong.memory.retrieval.OnnxEmbedder;
 import java.util.Optional;
 
@@ -28,8 +30,11 @@ public final class Assistant implements AutoCloseable {
     private final LifelongServer server;
     private final String host;
     private final Optional<ModelResolver.Choice> choice;
+    private final MemoryExtraction extraction;
 
-    private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice) {
+    private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
+            MemoryExtraction extraction) {
+        this.extraction = extraction;
         this.db = db;
         this.models = models;
         this.server = server;
@@ -64,10 +69,11 @@ public final class Assistant implements AutoCloseable {
             // the embedding model (~1 s, ~100 MB) loads on the first memory request, not at every start
             Supplier<MemoryService> memory = memoize(() -> new MemoryService(db.memories(),
                     OnnxEmbedder.defaults(), Clock.systemUTC()));
-            ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions(), memory);
+            MemoryExtraction extraction = new MemoryExtraction(new ModelMemoryExtractor(models), memory);
+            ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions(), memory, extraction);
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions());
-            return new Assistant(db, models, server, config.host(), choice);
+            return new Assistant(db, models, server, config.host(), choice, extraction);
         } catch (RuntimeException e) {
             models.close();
             db.close();
@@ -98,11 +104,14 @@ public final class Assistant implements AutoCloseable {
 
     public Database database() { return db; }
 
+    public MemoryExtraction extraction() { return extraction; }
+
     public Optional<ModelResolver.Choice> modelChoice() { return choice; }
 
     @Override
     public void close() {
         server.close();
+        extraction.close(); // finishes the extraction in progress before the model and the database go
         models.close();
         db.close();
     }

@@ -54,12 +54,25 @@ public final class ChatService {
     /** @param memory the retrieval memory whose best matches go into every prompt, or null for none */
     public ChatService(Database db, ModelManager models, String systemPrompt, GenerationOptions generation,
             Supplier<MemoryService> memory) {
+        this(db, models, systemPrompt, generation, memory, null);
+    }
+
+    private final dev.lifelong.assistant.memory.MemoryExtraction extraction;
+    private final dev.lifelong.memory.UserSettings settings;
+
+    /** @param extraction learns memories from each finished exchange in the background (per-user switch), or null */
+    public ChatService(Database db, ModelManager models, String systemPrompt, GenerationOptions generation,
+            Supplier<MemoryService> memory, dev.lifelong.assistant.memory.MemoryExtraction extraction) {
         this.db = db;
         this.models = models;
         this.systemPrompt = systemPrompt;
         this.generation = generation;
         this.memory = memory;
+        this.extraction = extraction;
+        this.settings = new dev.lifelong.memory.UserSettings(db);
     }
+
+    public dev.lifelong.memory.UserSettings settings() { return settings; }
 
     public List<Conversation> list(long userId) { return db.conversations().list(userId); }
 
@@ -165,6 +178,10 @@ public final class ChatService {
                     ? MessageStatus.PARTIAL : MessageStatus.COMPLETE;
             Message done = db.messages().finish(draft.id(), result.text(), status);
             events.done(done);
+            if (extraction != null && status == MessageStatus.COMPLETE && settings.memoryExtraction(userId)) {
+                Message asked = lastOf(history, Role.USER);
+                if (asked != null) extraction.submit(userId, asked, done);
+            }
         } catch (ClientGoneException e) {
             db.messages().finish(draft.id(), soFar.toString(), MessageStatus.PARTIAL);
             log.debug("Client left conversation {}; answer kept as partial", conversationId);
@@ -208,6 +225,11 @@ public final class ChatService {
     private Conversation conversation(long userId, long id) {
         Optional<Conversation> c = db.conversations().find(userId, id);
         return c.orElseThrow(() -> ChatException.notFound(id));
+    }
+
+    private static Message lastOf(List<Message> messages, Role role) {
+        int i = lastIndexOf(messages, role);
+        return i < 0 ? null : messages.get(i);
     }
 
     private static int lastIndexOf(List<Message> messages, Role role) {

@@ -32,7 +32,7 @@ public final class LifelongServer implements AutoCloseable {
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
             dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults) {
         ModelRoutes modelRoutes = new ModelRoutes(models);
-        MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages);
+        MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
         OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults);
         Javalin app = Javalin.create(config -> {

@@ -19,10 +19,12 @@ final class MemoryRoutes {
 
     private final Supplier<MemoryService> memory;
     private final MessageStore messages;
+    private final dev.lifelong.memory.UserSettings settings;
 
-    MemoryRoutes(Supplier<MemoryService> memory, MessageStore messages) {
+    MemoryRoutes(Supplier<MemoryService> memory, MessageStore messages, dev.lifelong.memory.UserSettings settings) {
         this.memory = memory;
         this.messages = messages;
+        this.settings = settings;
     }
 
     void register(RoutesConfig r) {
@@ -38,6 +40,15 @@ final class MemoryRoutes {
         r.post("/api/memories/{id}/forget", ctx -> {
             if (!memory.get().forget(ConversationRoutes.userId(ctx), id(ctx))) throw notFound(ctx);
             ctx.status(204);
+        });
+        r.get("/api/settings", ctx -> ctx.json(java.util.Map.of("memoryExtraction", settings.memoryExtraction(ConversationRoutes.userId(ctx)))));
+        r.patch("/api/settings", ctx -> {
+            ObjectNode body = Json.object(ctx);
+            rejectUnknown(body, Set.of("memoryExtraction"));
+            if (!body.has("memoryExtraction")) throw ApiException.badRequest("missing_field", "'memoryExtraction' is required");
+            long user = ConversationRoutes.userId(ctx);
+            settings.setMemoryExtraction(user, Json.optionalBoolean(body, "memoryExtraction", true));
+            ctx.json(java.util.Map.of("memoryExtraction", settings.memoryExtraction(user)));
         });
         r.get("/api/search", ctx -> {
             String q = requiredQuery(ctx, "q");

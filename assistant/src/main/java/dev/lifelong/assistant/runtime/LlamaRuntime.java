@@ -137,6 +137,12 @@ public final class LlamaRuntime implements AutoCloseable {
 
     public List<Path> adapters() { return adapters; }
 
+    /** llama.cpp's GBNF grammar for a JSON schema (its own converter, so the constraint is what the sampler enforces). */
+    public static String jsonSchemaGrammar(String schema) {
+        dev.lifelong.llama.LlamaNative.prepare();
+        return de.kherud.llama.LlamaModel.jsonSchemaToGrammar(schema);
+    }
+
     /** Like {@link #generate} on a prompt that is already rendered (used by benchmarks and tests). */
     public GenerationResult generateRaw(String prompt, GenerationOptions options, Consumer<String> onToken,
                                         Cancellation cancellation) {
@@ -165,6 +171,7 @@ public final class LlamaRuntime implements AutoCloseable {
                 .setCachePrompt(adapters.isEmpty());
         if (options.seed() >= 0) params.setSeed(options.seed());
         if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
+        if (options.grammar() != null) params.setGrammar(options.grammar());
         if (!adapters.isEmpty()) {
             float[] scales = new float[adapters.size()];
             if (adapter != BASE) scales[adapter] = 1f;

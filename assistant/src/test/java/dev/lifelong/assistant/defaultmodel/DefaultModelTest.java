@@ -51,6 +51,32 @@ class DefaultModelTest {
     }
 
     @Test
+    void theDefaultModelExtractsSchemaValidMemoriesFromAChatUnlessSwitchedOff() throws Exception {
+        try (TestServer server = TestServer.start(dir, null, 1024, 48, seedling)) {
+            ObjectMapper json = new ObjectMapper();
+            long conv = json.readTree(server.post("/api/conversations", "{}").body()).get("id").asLong();
+            server.stream("/api/conversations/" + conv + "/messages", "{\"content\":\"By the way, my sister is called Lea and I live in Oslo.\"}", null);
+            assertThat(server.assistant.extraction().awaitIdle(java.time.Duration.ofSeconds(120))).isTrue();
+            var memories = json.readTree(server.get("/api/memories").body());
+            // what the seedling extracts is not always right (see its manifest); that it is valid, stored and linked is
+            assertThat(memories).isNotEmpty();
+            var messages = json.readTree(server.get("/api/conversations/" + conv + "/messages").body());
+            long userMessage = messages.get(0).get("id").asLong();
+            for (var m : memories) {
+                assertThat(m.get("text").asText()).isNotBlank();
+                assertThat(m.get("kind").asText()).isIn("fact", "preference", "correction", "event");
+                assertThat(m.get("sourceMessageId").asLong()).isEqualTo(userMessage);
+            }
+
+            server.patch("/api/settings", "{\"memoryExtraction\":false}");
+            int before = memories.size();
+            server.stream("/api/conversations/" + conv + "/messages", "{\"content\":\"Also, my brother is called Tom and I work as a nurse.\"}", null);
+            assertThat(server.assistant.extraction().awaitIdle(java.time.Duration.ofSeconds(120))).isTrue();
+            assertThat(json.readTree(server.get("/api/memories").body()).size()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void aFewTrainingStepsOnTheDefaultModelLowerTheLoss() throws Exception {
         List<ChatExample> examples = new ArrayList<>();
         for (String[] qa : new String[][]{{"What is my cat called?", "Your cat is called Miso."},

@@ -90,6 +90,19 @@ class MemoryApiTest {
     }
 
     @Test
+    void memoryExtractionCanBeSwitchedOffPerUser() throws Exception {
+        assertThat(json(server.get("/api/settings")).get("memoryExtraction").asBoolean()).isTrue();
+        HttpResponse<String> off = server.patch("/api/settings", "{\"memoryExtraction\":false}");
+        assertThat(off.statusCode()).isEqualTo(200);
+        assertThat(json(off).get("memoryExtraction").asBoolean()).isFalse();
+        assertThat(json(server.get("/api/settings")).get("memoryExtraction").asBoolean()).isFalse();
+        assertThat(server.patch("/api/settings", "{\"memoryExtraction\":\"no\"}").statusCode()).isEqualTo(400);
+        assertThat(server.patch("/api/settings", "{\"theme\":\"dark\"}").statusCode()).isEqualTo(400);
+        assertThat(server.patch("/api/settings", "{}").statusCode()).isEqualTo(400);
+        assertThat(json(server.patch("/api/settings", "{\"memoryExtraction\":true}")).get("memoryExtraction").asBoolean()).isTrue();
+    }
+
+    @Test
     void pastConversationsAreSearchable() throws Exception {
         long id = json(server.post("/api/conversations", "{}")).get("id").asLong();
         server.stream("/api/conversations/" + id + "/messages", "{\"content\":\"Remind me about the marmalade recipe\"}", null);
