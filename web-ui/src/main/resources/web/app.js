@@ -93,6 +93,7 @@ const api = {
   memoriesUsed: (messageId) => request('GET', `/api/messages/${messageId}/memories`),
   searchHistory: (q) => request('GET', `/api/search?limit=20&q=${encodeURIComponent(q)}`),
   settings: () => request('GET', '/api/settings'),
+  correct: (messageId, correction) => request('POST', `/api/messages/${messageId}/correction`, { correction }),
   saveSettings: (changes) => request('PATCH', '/api/settings', changes),
 };
 
@@ -235,6 +236,7 @@ const ICONS = {
   pencil: '<path d="M4 20h4L19 9l-4-4L4 16v4z"/><path d="M14 6l4 4"/>',
   trash: '<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>',
   refresh: '<path d="M20 11a8 8 0 1 0-2.3 5.7"/><path d="M20 4v7h-7"/>',
+  flag: '<path d="M5 21V4h11l-1.5 4L16 12H5"/>',
   copy: '<rect x="8" y="8" width="12" height="12" rx="2"/><path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"/>',
 };
 
@@ -674,6 +676,9 @@ function messageView(m, { canEdit, canRegenerate }) {
   if (m.role === 'assistant' && m.status !== 'generating' && m.content) {
     actions.append(iconButton('Copy answer', ICONS.copy, 'msg-action', (e) => copyText(m.content, e.currentTarget)));
   }
+  if (m.role === 'assistant' && m.id != null && m.status !== 'generating') {
+    actions.append(iconButton('Wrong? Say what is right', ICONS.flag, 'msg-action', () => article.append(correctionForm(m, article)), 'correct'));
+  }
   if (canRegenerate) actions.append(iconButton('Regenerate answer', ICONS.refresh, 'msg-action', regenerate, 'regenerate'));
   if (canEdit) actions.append(iconButton('Edit message', ICONS.pencil, 'msg-action', () => { state.editing = true; renderMessages(); focusEdit(); }, 'edit-last'));
   if (actions.childElementCount) article.append(actions);
@@ -975,6 +980,38 @@ function memoriesUsedView(m) {
     if (details.open && !m.memories) api.memoriesUsed(m.id).then(fill).catch(reportError);
   });
   return details;
+}
+
+/** "What is right?" under a wrong answer: saved as a correction memory and a weighted training example. */
+function correctionForm(m, article) {
+  article.querySelector('.correction-form')?.remove();
+  const form = document.createElement('form');
+  form.className = 'correction-form';
+  const area = document.createElement('textarea');
+  area.rows = 2;
+  area.maxLength = 2000;
+  area.placeholder = 'What is right? e.g. “My sister is called Mia, not Lea.”';
+  area.dataset.testid = 'correction-input';
+  area.setAttribute('aria-label', 'Correction');
+  const save = button('Save correction', 'btn primary small', null, 'correction-save');
+  save.type = 'submit';
+  const cancel = button('Cancel', 'btn small', () => form.remove());
+  form.append(area, save, cancel);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!area.value.trim()) return;
+    try {
+      await api.correct(m.id, area.value.trim());
+      const note = document.createElement('p');
+      note.className = 'message-note';
+      note.dataset.testid = 'correction-saved';
+      note.textContent = 'Thanks — Lifelong will use this from the next answer on.';
+      form.replaceWith(note);
+      announce('Correction saved.');
+    } catch (err) { reportError(err); }
+  });
+  setTimeout(() => area.focus());
+  return form;
 }
 
 let memorySearchTimer = 0;

@@ -50,3 +50,29 @@ CREATE TABLE user_settings (
     value   TEXT    NOT NULL,
     PRIMARY KEY (user_id, name)
 );
+
+-- A user's verdict on an answer; a correction carries what the right answer is.
+CREATE TABLE feedback (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    verdict    TEXT    NOT NULL CHECK (verdict IN ('good', 'wrong')),
+    correction TEXT,
+    created_at INTEGER NOT NULL
+);
+
+CREATE INDEX feedback_by_message ON feedback (message_id);
+
+-- Examples for the nightly adapter update that do not come straight from a conversation (corrections), with a weight.
+-- messages: the chat as JSON [{"role":..,"content":..}], the last turn being the assistant's target.
+CREATE TABLE training_examples (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id           INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    source_message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,
+    kind              TEXT    NOT NULL CHECK (kind IN ('correction')),
+    messages          TEXT    NOT NULL,
+    weight            REAL    NOT NULL CHECK (weight > 0),
+    created_at        INTEGER NOT NULL
+);
+
+CREATE INDEX training_examples_by_user ON training_examples (user_id, created_at);

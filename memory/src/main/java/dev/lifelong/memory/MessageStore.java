@@ -131,6 +131,11 @@ public final class MessageStore {
         });
     }
 
+    /** The message with that id, if any (check ownership through its conversation). */
+    public Optional<Message> find(long messageId) {
+        return database.read(connection -> find(connection, messageId));
+    }
+
     /** The conversation's latest message, if any. */
     public Optional<Message> last(long conversationId) {
         return database.read(connection -> {

@@ -164,4 +164,17 @@ class MemoryStoreTest {
         Memory pinned = memories.setPinned(OWNER_ID, m.id(), true);
         assertThat(memories.pinned(OWNER_ID)).containsExactly(pinned);
     }
+
+    @Test
+    void memoryExtractionIsOnUntilTheUserSwitchesItOff() {
+        UserSettings settings = new UserSettings(db);
+        long guest = Users.create(db, "guest");
+        assertThat(settings.memoryExtraction(OWNER_ID)).isTrue();
+        settings.setMemoryExtraction(OWNER_ID, false);
+        assertThat(settings.memoryExtraction(OWNER_ID)).isFalse();
+        assertThat(settings.memoryExtraction(guest)).as("per user").isTrue();
+        settings.setMemoryExtraction(OWNER_ID, true);
+        assertThat(settings.memoryExtraction(OWNER_ID)).isTrue();
+        assertThatThrownBy(() -> settings.setMemoryExtraction(999, false)).hasMessageContaining("no user");
+    }
 }

@@ -205,8 +205,55 @@ public final class ChatService {
         }
         if (query == null) return List.of();
         if (query.length() > MemoryStore.MAX_TEXT_CHARS) query = query.substring(query.length() - MemoryStore.MAX_TEXT_CHARS);
-        return memory.get().retrieve(userId, query, RECALLED_MEMORIES).stream().map(RetrievedMemory::memory).toList();
+        // corrections made in this conversation come first, so the very next answer follows them
+        java.util.Set<Long> here = new java.util.HashSet<>();
+        for (Message m : history) here.add(m.id());
+        List<Memory> out = new java.util.ArrayList<>(db.memories().list(userId, false, 100, 0).stream()
+                .filter(m -> m.kind() == dev.lifelong.memory.MemoryKind.CORRECTION && m.sourceMessageId() != null
+                        && here.contains(m.sourceMessageId()))
+                .limit(3).toList());
+        for (RetrievedMemory r : memory.get().retrieve(userId, query, RECALLED_MEMORIES)) {
+            if (out.stream().noneMatch(m -> m.id() == r.memory().id())) out.add(r.memory());
+        }
+        return out;
     }
+
+    /**
+     * The user marks an answer wrong and says what is right: stored as feedback, as a training example that counts
+     * {@link dev.lifelong.memory.FeedbackStore#CORRECTION_WEIGHT} times in the nightly update, and as a correction
+     * memory (replacing what it corrects) that the next answer in the conversation is given first.
+     *
+     * @return the correction memory
+     */
+    public Memory correct(long userId, long answerId, String correction) {
+        if (correction == null || correction.isBlank()) throw new ChatException(ChatException.Kind.INVALID, "correction must not be empty");
+        if (correction.length() > MemoryStore.MAX_TEXT_CHARS) {
+            throw new ChatException(ChatException.Kind.INVALID, "correction must be at most " + MemoryStore.MAX_TEXT_CHARS + " characters");
+        }
+        if (memory == null) throw new ChatException(ChatException.Kind.INVALID, "memory is not available");
+        Message answer = db.messages().find(answerId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no answer with id " + answerId));
+        conversation(userId, answer.conversationId());
+        if (answer.role() != Role.ASSISTANT) throw new ChatException(ChatException.Kind.INVALID, "only answers can be corrected");
+        List<Message> before = db.messages().list(answer.conversationId()).stream().filter(m -> m.id() < answerId).toList();
+        Message question = lastOf(before, Role.USER);
+        com.fasterxml.jackson.databind.node.ArrayNode turns = JSON.createArrayNode();
+        for (ChatTurn t : turnsOf(before)) turns.addObject().put("role", t.role()).put("content", t.content());
+        turns.addObject().put("role", "assistant").put("content", correction.strip());
+        new dev.lifelong.memory.FeedbackStore(db).correct(userId, answerId, correction, turns.toString());
+        dev.lifelong.assistant.memory.ExtractedMemory m =
+                new dev.lifelong.assistant.memory.ExtractedMemory(dev.lifelong.memory.MemoryKind.CORRECTION, correction.strip());
+        Long source = question == null ? null : question.id();
+        if (extraction == null) return memory.get().add(userId, m.kind(), m.text(), source);
+        Optional<Memory> stored = extraction.store(userId, m, source);
+        if (stored.isPresent()) return stored.get();
+        // told the same correction before: that memory stands
+        String same = dev.lifelong.assistant.memory.MemoryExtraction.normalize(m.text());
+        return memory.get().retrieve(userId, m.text(), 3).stream().map(RetrievedMemory::memory)
+                .filter(x -> dev.lifelong.assistant.memory.MemoryExtraction.normalize(x.text()).equals(same)).findFirst()
+                .orElseGet(() -> memory.get().add(userId, m.kind(), m.text(), source));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The memories the prompt of that answer contained, as they are now (deleted ones left out). */
     public List<Memory> memoriesUsed(long userId, long messageId) {

@@ -35,6 +35,10 @@ final class ConversationRoutes {
             String content = Json.requiredString(Json.object(ctx), "content");
             chat.edit(userId(ctx), id(ctx), content, events(ctx));
         });
+        r.post("/api/messages/{id}/correction", ctx -> {
+            String correction = Json.requiredString(Json.object(ctx), "correction");
+            ctx.status(201).json(Map.of("memory", Dto.memory(chat.correct(userId(ctx), id(ctx), correction))));
+        });
         r.get("/api/messages/{id}/memories", ctx -> ctx.json(chat.memoriesUsed(userId(ctx), id(ctx)).stream().map(Dto::memory).toList()));
         r.post("/api/conversations/{id}/stop", ctx -> ctx.json(Map.of("stopped", chat.stop(userId(ctx), id(ctx)))));
     }

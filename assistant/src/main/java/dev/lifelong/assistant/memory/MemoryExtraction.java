@@ -116,7 +116,7 @@ public final class MemoryExtraction implements AutoCloseable {
         }
     }
 
-    static String normalize(String s) {
+    public static String normalize(String s) {
         String n = Normalizer.normalize(s, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT).strip();
         return n.replaceAll("[\\p{Punct}。，！？、\\s]+$", "").replaceAll("\\s+", " ");
     }

@@ -23,7 +23,11 @@ class MemoryApiTest {
     static TestServer server;
 
     @BeforeAll
-    static void start() { server = TestServer.start(data, TestModels.tiny(), 1024, 8); }
+    static void start() {
+        server = TestServer.start(data, TestModels.tiny(), 1024, 8);
+        // the random-weight model would extract random memories in the background; these tests list memories exactly
+        server.patch("/api/settings", "{\"memoryExtraction\":false}");
+    }
 
     @AfterAll
     static void stop() { if (server != null) server.close(); }
@@ -90,7 +94,48 @@ class MemoryApiTest {
     }
 
     @Test
+    void aCorrectedAnswerBecomesACorrectionMemoryAWeightedExampleAndGuidesTheNextAnswer() throws Exception {
+        {
+            long conv = json(server.post("/api/conversations", "{}")).get("id").asLong();
+            java.util.List<TestServer.Event> first = server.stream("/api/conversations/" + conv + "/messages",
+                    "{\"content\":\"What is my sister called?\"}", null);
+            long answer = JSON.readTree(first.get(first.stream().map(TestServer.Event::name).toList().indexOf("start")).data())
+                    .get("messageId").asLong();
+            HttpResponse<String> corrected = server.post("/api/messages/" + answer + "/correction",
+                    "{\"correction\":\"Your sister is called Mia, not Lea.\"}");
+            assertThat(corrected.statusCode()).as(corrected.body()).isEqualTo(201);
+            JsonNode memory = json(corrected).get("memory");
+            assertThat(memory.get("kind").asText()).isEqualTo("correction");
+            assertThat(memory.get("text").asText()).isEqualTo("Your sister is called Mia, not Lea.");
+
+            var examples = new dev.lifelong.memory.FeedbackStore(server.assistant.database()).examples(dev.lifelong.memory.Users.OWNER_ID);
+            assertThat(examples).hasSize(1);
+            assertThat(examples.get(0).weight()).isEqualTo(dev.lifelong.memory.FeedbackStore.CORRECTION_WEIGHT);
+            JsonNode turns = JSON.readTree(examples.get(0).messagesJson());
+            assertThat(turns.get(0).get("content").asText()).isEqualTo("What is my sister called?");
+            assertThat(turns.get(turns.size() - 1).get("role").asText()).isEqualTo("assistant");
+            assertThat(turns.get(turns.size() - 1).get("content").asText()).isEqualTo("Your sister is called Mia, not Lea.");
+
+            // the very next answer in the conversation has the correction first in its prompt
+            java.util.List<TestServer.Event> next = server.stream("/api/conversations/" + conv + "/messages",
+                    "{\"content\":\"Tell me about the weather.\"}", null);
+            JsonNode used = JSON.readTree(next.get(next.stream().map(TestServer.Event::name).toList().indexOf("memories")).data());
+            assertThat(used.get(0).get("id").asLong()).isEqualTo(memory.get("id").asLong());
+
+            assertThat(server.post("/api/messages/" + answer + "/correction", "{\"correction\":\"  \"}").statusCode()).isEqualTo(400);
+            assertThat(server.post("/api/messages/" + answer + "/correction", "{}").statusCode()).isEqualTo(400);
+            assertThat(server.post("/api/messages/999999/correction", "{\"correction\":\"x\"}").statusCode()).isEqualTo(404);
+            long question = json(server.get("/api/conversations/" + conv + "/messages")).get(0).get("id").asLong();
+            assertThat(server.post("/api/messages/" + question + "/correction", "{\"correction\":\"x\"}").statusCode())
+                    .as("only answers can be corrected").isEqualTo(400);
+            assertThat(new dev.lifelong.memory.FeedbackStore(server.assistant.database()).examples(dev.lifelong.memory.Users.OWNER_ID))
+                    .as("refused corrections store nothing").hasSize(1);
+        }
+    }
+
+    @Test
     void memoryExtractionCanBeSwitchedOffPerUser() throws Exception {
+        assertThat(json(server.patch("/api/settings", "{\"memoryExtraction\":true}")).get("memoryExtraction").asBoolean()).isTrue();
         assertThat(json(server.get("/api/settings")).get("memoryExtraction").asBoolean()).isTrue();
         HttpResponse<String> off = server.patch("/api/settings", "{\"memoryExtraction\":false}");
         assertThat(off.statusCode()).isEqualTo(200);
@@ -100,6 +145,7 @@ class MemoryApiTest {
         assertThat(server.patch("/api/settings", "{\"theme\":\"dark\"}").statusCode()).isEqualTo(400);
         assertThat(server.patch("/api/settings", "{}").statusCode()).isEqualTo(400);
         assertThat(json(server.patch("/api/settings", "{\"memoryExtraction\":true}")).get("memoryExtraction").asBoolean()).isTrue();
+        server.patch("/api/settings", "{\"memoryExtraction\":false}");
     }
 
     @Test

@@ -182,6 +182,13 @@ class BrowserTest {
             used.click();
             wait.until(d -> used.getText().contains("The user has a dog called Rex.") && used.getText().contains("oolong"));
 
+            lastAssistant().findElement(By.cssSelector("[data-testid='correct']")).click();
+            wait.until(d -> byTestId("correction-input").isDisplayed());
+            byTestId("correction-input").sendKeys("Your dog is called Rex and he is three.");
+            byTestId("correction-save").click();
+            wait.until(d -> !allByTestId("correction-saved").isEmpty());
+            assertThat(server.get("/api/memories").body()).contains("Your dog is called Rex and he is three.");
+
             byTestId("memory-open").click();
             byTestId("history-search").sendKeys("dog");
             wait.until(d -> allByTestId("history-hit").stream().anyMatch(e -> e.getText().contains("Tell me about my dog")));
