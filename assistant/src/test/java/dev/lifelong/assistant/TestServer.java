@@ -45,6 +45,11 @@ public final class TestServer implements AutoCloseable {
 
     public HttpResponse<String> patch(String path, String json) { return send(request(path, "PATCH", json)); }
 
+    /** POST with one extra header (e.g. X-Lifelong-Memory). */
+    public HttpResponse<String> post(String path, String json, String header, String value) {
+        return send(request(path, "POST", json).header(header, value));
+    }
+
     private HttpRequest.Builder request(String path, String method, String json) {
         return HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(json));

@@ -6,6 +6,8 @@ import java.sql.ResultSet;
 /** Per-user switches stored in {@code user_settings}. */
 public final class UserSettings {
     private static final String MEMORY_EXTRACTION = "memory_extraction";
+    private static final String API_MEMORY = "api_memory";
+    private static final String API_CONVERSATION = "api_conversation";
 
     private final Database database;
 
@@ -19,6 +21,29 @@ public final class UserSettings {
     }
 
     public void setMemoryExtraction(long userId, boolean on) {
+        put(userId, MEMORY_EXTRACTION, on ? "on" : "off");
+    }
+
+    /** Whether chats through the OpenAI-compatible API use and feed the memory like chats in the UI (on by default). */
+    public boolean apiMemory(long userId) {
+        return !"off".equals(get(userId, API_MEMORY));
+    }
+
+    public void setApiMemory(long userId, boolean on) {
+        put(userId, API_MEMORY, on ? "on" : "off");
+    }
+
+    /** The conversation that collects the user's API chats, if one was made. */
+    public java.util.Optional<Long> apiConversation(long userId) {
+        String v = get(userId, API_CONVERSATION);
+        return v == null ? java.util.Optional.empty() : java.util.Optional.of(Long.parseLong(v));
+    }
+
+    public void setApiConversation(long userId, long conversationId) {
+        put(userId, API_CONVERSATION, Long.toString(conversationId));
+    }
+
+    private void put(long userId, String name, String value) {
         database.inTransaction(connection -> {
             try (PreparedStatement check = connection.prepareStatement("SELECT 1 FROM users WHERE id = ?")) {
                 check.setLong(1, userId);
@@ -29,8 +54,8 @@ public final class UserSettings {
             try (PreparedStatement put = connection.prepareStatement(
                     "INSERT OR REPLACE INTO user_settings (user_id, name, value) VALUES (?, ?, ?)")) {
                 put.setLong(1, userId);
-                put.setString(2, MEMORY_EXTRACTION);
-                put.setString(3, on ? "on" : "off");
+                put.setString(2, name);
+                put.setString(3, value);
                 return put.executeUpdate();
             }
         });

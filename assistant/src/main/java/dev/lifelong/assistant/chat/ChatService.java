@@ -253,6 +253,45 @@ public final class ChatService {
                 .orElseGet(() -> memory.get().add(userId, m.kind(), m.text(), source));
     }
 
+    /** Title of the conversation that collects a user's chats through the OpenAI-compatible API. */
+    public static final String API_CONVERSATION_TITLE = "Chats through the API";
+
+    /**
+     * For the OpenAI-compatible API: the client's turns with the user's memories added to the system message (when
+     * the user's API memory is on and the request did not opt out).
+     */
+    public List<ChatTurn> withMemories(long userId, LlamaRuntime runtime, List<ChatTurn> turns, int answerBudget, boolean requested) {
+        if (memory == null || !requested || !settings.apiMemory(userId)) return turns;
+        String query = null;
+        for (ChatTurn t : turns) if (t.role().equals("user")) query = t.content();
+        if (query == null || query.isBlank()) return turns;
+        if (query.length() > MemoryStore.MAX_TEXT_CHARS) query = query.substring(query.length() - MemoryStore.MAX_TEXT_CHARS);
+        List<String> recalled = memory.get().retrieve(userId, query, RECALLED_MEMORIES).stream().map(r -> r.memory().text()).toList();
+        if (recalled.isEmpty()) return turns;
+        return PromptBuilder.addMemories(runtime, turns, recalled, answerBudget).turns();
+    }
+
+    /**
+     * For the OpenAI-compatible API: stores the exchange in the user's "Chats through the API" conversation (searchable,
+     * part of the nightly update) and learns memories from it, as a chat in the UI would.
+     */
+    public void rememberApiExchange(long userId, String question, String answer, boolean requested) {
+        if (!requested || !settings.apiMemory(userId) || answer == null || answer.isBlank()) return;
+        long conversationId;
+        synchronized (this) {
+            conversationId = settings.apiConversation(userId)
+                    .filter(id -> db.conversations().find(userId, id).isPresent())
+                    .orElseGet(() -> {
+                        long id = db.conversations().create(userId, API_CONVERSATION_TITLE).id();
+                        settings.setApiConversation(userId, id);
+                        return id;
+                    });
+        }
+        Message asked = db.messages().append(conversationId, Role.USER, question, MessageStatus.COMPLETE);
+        Message answered = db.messages().append(conversationId, Role.ASSISTANT, answer, MessageStatus.COMPLETE);
+        if (extraction != null && settings.memoryExtraction(userId)) extraction.submit(userId, asked, answered);
+    }
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** The memories the prompt of that answer contained, as they are now (deleted ones left out). */

@@ -56,6 +56,29 @@ final class PromptBuilder {
         }
     }
 
+    /**
+     * Adds memories to turns a client sent (the OpenAI-compatible API) by extending or adding the system message,
+     * dropping the lowest-ranked memories while the prompt would not leave {@code answerBudget} tokens.
+     */
+    static Fitted addMemories(LlamaRuntime runtime, List<ChatTurn> turns, List<String> memories, int answerBudget) {
+        int context = runtime.options().contextSize();
+        int budget = context - Math.min(answerBudget, context / 2);
+        boolean hasSystem = !turns.isEmpty() && turns.get(0).role().equals("system");
+        String base = hasSystem ? turns.get(0).content() : "";
+        String lastUser = "";
+        for (ChatTurn t : turns) if (t.role().equals("user")) lastUser = t.content();
+        String header = isChinese(lastUser) ? KNOWN_ZH : KNOWN_EN;
+        for (int kept = memories.size(); kept >= 0; kept--) {
+            List<ChatTurn> candidate = new ArrayList<>();
+            String system = system(base, header, memories.subList(0, kept));
+            if (!system.isBlank()) candidate.add(ChatTurn.system(system));
+            candidate.addAll(hasSystem ? turns.subList(1, turns.size()) : turns);
+            int tokens = runtime.countTokens(runtime.renderPrompt(candidate));
+            if (tokens <= budget || kept == 0) return new Fitted(candidate, kept, tokens);
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
     private static String system(String systemPrompt, String header, List<String> memories) {
         StringBuilder sb = new StringBuilder(systemPrompt == null ? "" : systemPrompt.strip());
         if (!memories.isEmpty()) {
@@ -71,10 +94,14 @@ final class PromptBuilder {
         for (int i = history.size() - 1; i >= 0; i--) {
             Message m = history.get(i);
             if (m.role() != dev.lifelong.memory.Role.USER) continue;
-            long han = m.content().codePoints().filter(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN).count();
-            long letters = m.content().codePoints().filter(Character::isLetter).count();
-            return letters > 0 && han * 2 >= letters;
+            return isChinese(m.content());
         }
         return false;
+    }
+
+    static boolean isChinese(String text) {
+        long han = text.codePoints().filter(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN).count();
+        long letters = text.codePoints().filter(Character::isLetter).count();
+        return letters > 0 && han * 2 >= letters;
     }
 }

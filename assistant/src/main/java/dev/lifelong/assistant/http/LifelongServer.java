@@ -34,7 +34,7 @@ public final class LifelongServer implements AutoCloseable {
         ModelRoutes modelRoutes = new ModelRoutes(models);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
-        OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults);
+        OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults, chat);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;

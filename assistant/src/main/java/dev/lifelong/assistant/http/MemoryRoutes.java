@@ -41,20 +41,28 @@ final class MemoryRoutes {
             if (!memory.get().forget(ConversationRoutes.userId(ctx), id(ctx))) throw notFound(ctx);
             ctx.status(204);
         });
-        r.get("/api/settings", ctx -> ctx.json(java.util.Map.of("memoryExtraction", settings.memoryExtraction(ConversationRoutes.userId(ctx)))));
+        r.get("/api/settings", ctx -> ctx.json(settingsOf(ConversationRoutes.userId(ctx))));
         r.patch("/api/settings", ctx -> {
             ObjectNode body = Json.object(ctx);
-            rejectUnknown(body, Set.of("memoryExtraction"));
-            if (!body.has("memoryExtraction")) throw ApiException.badRequest("missing_field", "'memoryExtraction' is required");
+            rejectUnknown(body, Set.of("memoryExtraction", "apiMemory"));
+            if (body.isEmpty()) throw ApiException.badRequest("missing_field", "give memoryExtraction and/or apiMemory");
             long user = ConversationRoutes.userId(ctx);
-            settings.setMemoryExtraction(user, Json.optionalBoolean(body, "memoryExtraction", true));
-            ctx.json(java.util.Map.of("memoryExtraction", settings.memoryExtraction(user)));
+            // validate both before changing either
+            Boolean extraction = body.has("memoryExtraction") ? Json.optionalBoolean(body, "memoryExtraction", true) : null;
+            Boolean api = body.has("apiMemory") ? Json.optionalBoolean(body, "apiMemory", true) : null;
+            if (extraction != null) settings.setMemoryExtraction(user, extraction);
+            if (api != null) settings.setApiMemory(user, api);
+            ctx.json(settingsOf(user));
         });
         r.get("/api/search", ctx -> {
             String q = requiredQuery(ctx, "q");
             int limit = intQuery(ctx, "limit", 20, 1, 100);
             ctx.json(messages.search(ConversationRoutes.userId(ctx), q, limit).stream().map(Dto::messageHit).toList());
         });
+    }
+
+    private java.util.Map<String, Object> settingsOf(long user) {
+        return java.util.Map.of("memoryExtraction", settings.memoryExtraction(user), "apiMemory", settings.apiMemory(user));
     }
 
     private void list(Context ctx) {

@@ -19,16 +19,20 @@ import java.util.UUID;
 
 /**
  * OpenAI-compatible {@code /v1/models} and {@code /v1/chat/completions}, so existing OpenAI clients work unchanged.
- * These calls are stateless: they are not stored as conversations.
+ * Like chats in the UI, a completion gets the user's memories and is remembered (stored in the "Chats through the API"
+ * conversation, memories extracted), unless the user switched API memory off or the request sends
+ * {@code X-Lifelong-Memory: off}.
  */
 final class OpenAiRoutes {
     static final String DEFAULT_MODEL_ID = "default";
     private final ModelManager models;
     private final GenerationOptions defaults;
+    private final dev.lifelong.assistant.chat.ChatService chat;
 
-    OpenAiRoutes(ModelManager models, GenerationOptions defaults) {
+    OpenAiRoutes(ModelManager models, GenerationOptions defaults, dev.lifelong.assistant.chat.ChatService chat) {
         this.models = models;
         this.defaults = defaults;
+        this.chat = chat;
     }
 
     void register(RoutesConfig r) {
@@ -129,8 +133,17 @@ final class OpenAiRoutes {
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
+        String header = ctx.header("X-Lifelong-Memory");
+        if (header != null && !header.equalsIgnoreCase("on") && !header.equalsIgnoreCase("off")) {
+            throw ApiException.badRequest("invalid_value", "X-Lifelong-Memory must be on or off, not '" + header + "'");
+        }
+        boolean remember = header == null || header.equalsIgnoreCase("on");
+        long user = ConversationRoutes.userId(ctx);
+        List<ChatTurn> turns = chat.withMemories(user, loaded.runtime(), req.turns(), req.options().maxTokens(), remember);
+        String question = lastUser(req.turns());
         if (!req.stream()) {
-            GenerationResult r = loaded.runtime().generate(req.turns(), req.options(), piece -> { }, new Cancellation());
+            GenerationResult r = loaded.runtime().generate(turns, req.options(), piece -> { }, new Cancellation());
+            chat.rememberApiExchange(user, question, r.text(), remember);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
             message.put("content", r.text());
@@ -147,8 +160,9 @@ final class OpenAiRoutes {
         SseStream sse = new SseStream(ctx);
         try {
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("role", "assistant", "content", ""), null)));
-            GenerationResult r = loaded.runtime().generate(req.turns(), req.options(),
+            GenerationResult r = loaded.runtime().generate(turns, req.options(),
                     piece -> sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("content", piece), null))), new Cancellation());
+            chat.rememberApiExchange(user, question, r.text(), remember);
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of(), finishReason(r))));
             if (req.includeUsage()) {
                 Map<String, Object> u = base(id, "chat.completion.chunk", created, loaded.id());
@@ -167,6 +181,12 @@ final class OpenAiRoutes {
                 // nobody to tell
             }
         }
+    }
+
+    private static String lastUser(List<ChatTurn> turns) {
+        String last = "";
+        for (ChatTurn t : turns) if (t.role().equals("user")) last = t.content();
+        return last;
     }
 
     private static Map<String, Object> chunk(String id, long created, String model, Map<String, Object> delta, String finish) {

@@ -71,7 +71,8 @@ class MemoryApiTest {
 
         assertThat(server.post("/api/memories/" + city + "/forget", "").statusCode()).isEqualTo(204);
         assertThat(json(server.get("/api/memories")).findValuesAsText("text"))
-                .containsExactly("The user likes oolong tea.");
+                .contains("The user likes oolong tea.")
+                .doesNotContain("用户住在杭州。", "", "The user has a dog called Rex.");
     }
 
     @Test
@@ -130,6 +131,38 @@ class MemoryApiTest {
                     .as("only answers can be corrected").isEqualTo(400);
             assertThat(new dev.lifelong.memory.FeedbackStore(server.assistant.database()).examples(dev.lifelong.memory.Users.OWNER_ID))
                     .as("refused corrections store nothing").hasSize(1);
+        }
+    }
+
+    @Test
+    void chatsThroughTheOpenAiApiUseAndFeedTheMemoryUnlessSwitchedOff() throws Exception {
+        add("{\"text\":\"The user keeps bees on the roof of the house.\"}");
+        String body = "{\"model\":\"default\",\"max_tokens\":4,\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about my bees\"}]}";
+        HttpResponse<String> with = server.post("/v1/chat/completions", body);
+        HttpResponse<String> without = server.post("/v1/chat/completions", body, "X-Lifelong-Memory", "off");
+        assertThat(with.statusCode()).as(with.body()).isEqualTo(200);
+        assertThat(without.statusCode()).isEqualTo(200);
+        int promptWith = json(with).at("/usage/prompt_tokens").asInt();
+        int promptWithout = json(without).at("/usage/prompt_tokens").asInt();
+        assertThat(promptWith).as("the memory went into the prompt").isGreaterThan(promptWithout);
+
+        JsonNode conversations = json(server.get("/api/conversations"));
+        JsonNode api = null;
+        for (JsonNode c : conversations) if (c.get("title").asText().equals("Chats through the API")) api = c;
+        assertThat(api).as("API chats are stored like UI chats").isNotNull();
+        JsonNode stored = json(server.get("/api/conversations/" + api.get("id").asLong() + "/messages"));
+        assertThat(stored).hasSize(2).as("the opted-out request is not stored");
+        assertThat(stored.get(0).get("content").asText()).isEqualTo("Tell me about my bees");
+        assertThat(json(server.get("/api/search?q=bees")).findValuesAsText("conversationTitle")).contains("Chats through the API");
+
+        assertThat(server.post("/v1/chat/completions", body, "X-Lifelong-Memory", "maybe").statusCode()).isEqualTo(400);
+        server.patch("/api/settings", "{\"apiMemory\":false}");
+        try {
+            HttpResponse<String> off = server.post("/v1/chat/completions", body);
+            assertThat(json(off).at("/usage/prompt_tokens").asInt()).isEqualTo(promptWithout);
+            assertThat(json(server.get("/api/conversations/" + api.get("id").asLong() + "/messages"))).hasSize(2);
+        } finally {
+            server.patch("/api/settings", "{\"apiMemory\":true}");
         }
     }
 
