@@ -99,6 +99,16 @@ public final class SearchTerms {
         run.setLength(0);
     }
 
+    /**
+     * Whether at least a third of the letters are Chinese, Japanese or Korean characters (one CJK character carries
+     * about a word's meaning, so a third is a text written in that language with some Latin names in it).
+     */
+    public static boolean mostlyCjk(String text) {
+        long cjk = text.codePoints().filter(SearchTerms::isCjk).count();
+        long letters = text.codePoints().filter(Character::isLetter).count();
+        return letters > 0 && cjk * 3 >= letters;
+    }
+
     static boolean isCjk(int cp) {
         Character.UnicodeScript script = Character.UnicodeScript.of(cp);
         return script == Character.UnicodeScript.HAN || script == Character.UnicodeScript.HIRAGANA

@@ -100,8 +100,6 @@ final class PromptBuilder {
     }
 
     static boolean isChinese(String text) {
-        long han = text.codePoints().filter(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN).count();
-        long letters = text.codePoints().filter(Character::isLetter).count();
-        return letters > 0 && han * 2 >= letters;
+        return dev.lifelong.memory.SearchTerms.mostlyCjk(text);
     }
 }

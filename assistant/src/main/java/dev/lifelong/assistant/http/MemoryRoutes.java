@@ -34,11 +34,11 @@ final class MemoryRoutes {
         r.get("/api/memories/{id}", ctx -> ctx.json(Dto.memory(find(ctx))));
         r.patch("/api/memories/{id}", this::edit);
         r.delete("/api/memories/{id}", ctx -> {
-            if (!memory.get().delete(ConversationRoutes.userId(ctx), id(ctx))) throw notFound(ctx);
+            if (!memory.get().delete(ConversationRoutes.userId(ctx), ConversationRoutes.id(ctx))) throw notFound(ctx);
             ctx.status(204);
         });
         r.post("/api/memories/{id}/forget", ctx -> {
-            if (!memory.get().forget(ConversationRoutes.userId(ctx), id(ctx))) throw notFound(ctx);
+            if (!memory.get().forget(ConversationRoutes.userId(ctx), ConversationRoutes.id(ctx))) throw notFound(ctx);
             ctx.status(204);
         });
         r.get("/api/settings", ctx -> ctx.json(settingsOf(ConversationRoutes.userId(ctx))));
@@ -108,24 +108,13 @@ final class MemoryRoutes {
     }
 
     private Memory find(Context ctx) {
-        return memory.get().store().find(ConversationRoutes.userId(ctx), id(ctx))
+        return memory.get().store().find(ConversationRoutes.userId(ctx), ConversationRoutes.id(ctx))
                 .filter(m -> m.state() == Memory.State.ACTIVE)
                 .orElseThrow(() -> notFound(ctx));
     }
 
     private static ApiException notFound(Context ctx) {
         return ApiException.notFound("memory_not_found", "no memory with id " + ctx.pathParam("id"));
-    }
-
-    private static long id(Context ctx) {
-        String raw = ctx.pathParam("id");
-        try {
-            long id = Long.parseLong(raw);
-            if (id > 0) return id;
-        } catch (NumberFormatException ignored) {
-            // fall through
-        }
-        throw ApiException.badRequest("invalid_id", "memory id must be a positive number, not '" + raw + "'");
     }
 
     private static MemoryKind kind(String wire) {

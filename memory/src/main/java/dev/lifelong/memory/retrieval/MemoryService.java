@@ -124,7 +124,7 @@ public final class MemoryService {
                 f[1] = r + 1;
             }
             String rewritten = QueryRewriter.thirdPerson(query);
-            boolean chineseQuery = mostlyChinese(query);
+            boolean chineseQuery = dev.lifelong.memory.SearchTerms.mostlyCjk(query);
             for (Embedder embedder : mode == Mode.KEYWORD_ONLY ? List.<Embedder>of() : embedders) {
                 double weight = embedders.size() == 1 || embedder.chineseFirst() == chineseQuery ? 1.0 : OTHER_SCRIPT_WEIGHT;
                 VectorIndex.Hit[] near = index(userId, embedder).top(embedder.embed(rewritten), CANDIDATES);
@@ -181,17 +181,6 @@ public final class MemoryService {
             }
         }
         return done;
-    }
-
-    /** Whether at least a third of the letters are CJK characters (one Chinese character carries a word's meaning). */
-    static boolean mostlyChinese(String text) {
-        long cjk = text.codePoints().filter(cp -> {
-            Character.UnicodeScript s = Character.UnicodeScript.of(cp);
-            return s == Character.UnicodeScript.HAN || s == Character.UnicodeScript.HIRAGANA
-                    || s == Character.UnicodeScript.KATAKANA || s == Character.UnicodeScript.HANGUL;
-        }).count();
-        long letters = text.codePoints().filter(Character::isLetter).count();
-        return letters > 0 && cjk * 3 >= letters;
     }
 
     private void embedAndIndex(Memory m) {
