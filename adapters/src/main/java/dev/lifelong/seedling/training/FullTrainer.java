@@ -83,12 +83,6 @@ public final class FullTrainer {
                 new ArrayList<>(c.lossHistory()), listener);
     }
 
-    private static double weightSumOf(TrainingSequence s) {
-        double sum = 0;
-        for (float w : s.lossWeights()) sum += w;
-        return sum;
-    }
-
     private Map<String, float[]> zeros() {
         Map<String, float[]> z = new LinkedHashMap<>();
         for (FullModel.Tensor t : model.tensors()) {
@@ -129,8 +123,6 @@ public final class FullTrainer {
             int firstStep, List<Double> history, TrainingListener listener) {
         FullModel.computeThreads(config.threads());
         int total = config.totalSteps();
-        // the first backward pass of a process can return wrong gradients (see LoraTrainer.warmUp): spend it here
-        accumulate(List.of(data.get(0)), Math.max(1e-9, weightSumOf(data.get(0))), zeros());
         long started = System.nanoTime();
         long tokens = 0;
         int step = firstStep;
