@@ -47,7 +47,7 @@ public final class RetrievalBenchmark {
             figures.addAll(recall(out, models, users, machine));
         }
         figures.add(signBitAgreement(out, bge, quick ? 5_000 : 30_000, machine));
-        // what the assistant runs: both models fused (OnnxEmbedder.defaults())
+        // what the assistant runs: both models, a question searched by the one for its script (OnnxEmbedder.defaults())
         List<Embedder> both = List.of(bge, minilm);
         figures.add(ingestion(out, both, quick ? 50 : 200, machine));
         for (int size : quick ? new int[] {10_000} : new int[] {10_000, 100_000, 1_000_000}) {

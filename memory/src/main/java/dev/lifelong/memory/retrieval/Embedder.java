@@ -11,8 +11,9 @@ public interface Embedder {
     int dimension();
 
     /**
-     * Whether the model was trained mainly on Chinese text. When several models are fused, the one that matches the
-     * question's script counts fully and the other half (decision 016: each small model is weak in the other language).
+     * Whether the model was trained mainly on Chinese text. With several models, a question in Chinese script is
+     * searched with the Chinese-first model and any other with the other (decision 016: each small model is weak in
+     * the other language).
      */
     default boolean chineseFirst() {
         return false;

@@ -48,8 +48,9 @@ public final class OnnxEmbedder implements Embedder {
     public static final Model DEFAULT = Model.BGE_SMALL_ZH_V15_Q;
 
     /**
-     * What the assistant uses: both models, their rankings fused. Measured by the retrieval benchmark: bge-small-zh
-     * finds Chinese memories (recall@5 1.00 vs 0.58) and MiniLM English ones (0.98 vs 0.73); see decision 016.
+     * What the assistant uses: both models; every memory gets both vectors and a question is searched with the model
+     * for its script. Measured by the retrieval benchmark: bge-small-zh finds Chinese memories (recall@5 1.00 vs 0.58)
+     * and MiniLM English ones (0.98 vs 0.73); see decision 016.
      */
     public static List<Embedder> defaults() {
         return List.of(new OnnxEmbedder(Model.BGE_SMALL_ZH_V15_Q), new OnnxEmbedder(Model.ALL_MINILM_L6_V2_Q));

@@ -120,7 +120,7 @@ class MemoryServiceTest {
     }
 
     @Test
-    void bothShippedModelsFusedFindEnglishAndChineseMemories() {
+    void bothShippedModelsServeEnglishAndChineseQuestions() {
         memory = new MemoryService(db.memories(), OnnxEmbedder.defaults(), clock);
         addDistractors(OWNER_ID);
         Memory car = memory.add(OWNER_ID, MemoryKind.FACT, "The user drives a red Volvo.", null);
