@@ -155,6 +155,25 @@ public final class MemoryStore {
         });
     }
 
+    /**
+     * The user's live correction memories that were made in this conversation (their source message is in it),
+     * newest first: the next answer there gets them first.
+     */
+    public List<Memory> correctionsIn(long userId, long conversationId, int limit) {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("SELECT m.id, m.user_id, m.kind, m.text,"
+                    + " m.source_message_id, m.created_at, m.updated_at, m.pinned, m.superseded_by, m.state"
+                    + " FROM memories m JOIN messages s ON s.id = m.source_message_id"
+                    + " WHERE s.conversation_id = ? AND m.user_id = ? AND m.kind = 'correction' AND m.state = 'active'"
+                    + " AND m.superseded_by IS NULL ORDER BY m.id DESC LIMIT ?")) {
+                query.setLong(1, conversationId);
+                query.setLong(2, userId);
+                query.setInt(3, limit);
+                return readAll(query);
+            }
+        });
+    }
+
     /** The user's live pinned memories, oldest first: they go into every prompt. */
     public List<Memory> pinned(long userId) {
         return database.read(connection -> {

@@ -177,4 +177,19 @@ class MemoryStoreTest {
         assertThat(settings.memoryExtraction(OWNER_ID)).isTrue();
         assertThatThrownBy(() -> settings.setMemoryExtraction(999, false)).hasMessageContaining("no user");
     }
+
+    @Test
+    void correctionsAreFoundByTheConversationTheyWereMadeIn() {
+        Conversation a = db.conversations().create(OWNER_ID, "a");
+        Conversation b = db.conversations().create(OWNER_ID, "b");
+        Message inA = db.messages().append(a.id(), Role.USER, "What is my sister called?", MessageStatus.COMPLETE);
+        Message inB = db.messages().append(b.id(), Role.USER, "Where do I work?", MessageStatus.COMPLETE);
+        Memory sister = memories.add(OWNER_ID, MemoryKind.CORRECTION, "Your sister is called Mia.", inA.id());
+        memories.add(OWNER_ID, MemoryKind.CORRECTION, "You work at Globex.", inB.id());
+        memories.add(OWNER_ID, MemoryKind.FACT, "The user likes tea.", inA.id());
+        Memory gone = memories.add(OWNER_ID, MemoryKind.CORRECTION, "Your sister is called Lea.", inA.id());
+        memories.delete(OWNER_ID, gone.id());
+        assertThat(memories.correctionsIn(OWNER_ID, a.id(), 3)).containsExactly(sister);
+        assertThat(memories.correctionsIn(Users.create(db, "guest"), a.id(), 3)).isEmpty();
+    }
 }

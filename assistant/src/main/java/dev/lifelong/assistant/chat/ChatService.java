@@ -206,12 +206,7 @@ public final class ChatService {
         if (query == null) return List.of();
         if (query.length() > MemoryStore.MAX_TEXT_CHARS) query = query.substring(query.length() - MemoryStore.MAX_TEXT_CHARS);
         // corrections made in this conversation come first, so the very next answer follows them
-        java.util.Set<Long> here = new java.util.HashSet<>();
-        for (Message m : history) here.add(m.id());
-        List<Memory> out = new java.util.ArrayList<>(db.memories().list(userId, false, 100, 0).stream()
-                .filter(m -> m.kind() == dev.lifelong.memory.MemoryKind.CORRECTION && m.sourceMessageId() != null
-                        && here.contains(m.sourceMessageId()))
-                .limit(3).toList());
+        List<Memory> out = new java.util.ArrayList<>(db.memories().correctionsIn(userId, history.get(0).conversationId(), 3));
         for (RetrievedMemory r : memory.get().retrieve(userId, query, RECALLED_MEMORIES)) {
             if (out.stream().noneMatch(m -> m.id() == r.memory().id())) out.add(r.memory());
         }
