@@ -27,6 +27,8 @@ public final class LoraTrainer {
     private final TrainingConfig config;
     private final Path checkpointFile;
     private LoraWeights weights;
+    private LoraWeights start;
+    private float anchor;
 
     /** @param checkpointFile where checkpoints go every {@code checkpointEvery} steps; null for none */
     public LoraTrainer(TransformerModel model, LoraConfig lora, TrainingConfig config, Path checkpointFile) {
@@ -52,9 +54,25 @@ public final class LoraTrainer {
         return config.maxSteps() > 0 ? Math.min(all, config.maxSteps()) : all;
     }
 
-    /** Trains from freshly initialised weights. */
+    /**
+     * Makes {@link #train} continue from {@code from} (the adapter serving now) instead of fresh weights, and, when
+     * {@code anchor > 0}, adds {@code anchor · ||θ − θ_from||²} to the loss: a pull toward the previous model that
+     * limits forgetting (regularisation; off by default in the nightly update until measured).
+     */
+    public void startFrom(LoraWeights from, float anchor) {
+        if (from.slots().size() != LoraWeights.zeros(model.config(), loraConfig).slots().size()
+                || from.config().rank() != loraConfig.rank() || !from.config().targets().equals(loraConfig.targets())) {
+            throw new IllegalArgumentException("the adapter to continue from has rank " + from.config().rank() + " on "
+                    + from.config().targets() + "; this run trains rank " + loraConfig.rank() + " on " + loraConfig.targets());
+        }
+        if (!(anchor >= 0)) throw new IllegalArgumentException("anchor must be >= 0");
+        this.start = from.copy();
+        this.anchor = anchor;
+    }
+
+    /** Trains from freshly initialised weights, or from the adapter given to {@link #startFrom}. */
     public TrainingResult train(List<TrainingSequence> data, TrainingListener listener) {
-        weights = LoraWeights.initialize(model.config(), loraConfig);
+        weights = start != null ? start.copy() : LoraWeights.initialize(model.config(), loraConfig);
         List<TrainingSequence> usable = prepare(data);
         AdamW adam = new AdamW(config, weights);
         return run(usable, adam, 0, new ArrayList<>(), listener);
@@ -137,6 +155,12 @@ public final class LoraTrainer {
             if (!Double.isFinite(lossSum) || !allFinite(grads)) {
                 throw new ArithmeticException("training diverged at step " + (step + 1) + ": loss " + lossSum / weightSum
                         + (allFinite(grads) ? "" : ", non-finite gradients") + "; lower the learning rate");
+            }
+            if (anchor > 0) {
+                float[][] from = AdamW.parameters(start);
+                for (int i = 0; i < grads.length; i++) {
+                    for (int k = 0; k < grads[i].length; k++) grads[i][k] += 2f * anchor * (params[i][k] - from[i][k]);
+                }
             }
             clip(grads);
             adam.step(weights, grads, schedule.at(step), step + 1);

@@ -41,6 +41,9 @@ public final class TrainerMain {
             TrainingResult result;
             try (TransformerModel model = TransformerModel.load(job.base())) {
                 LoraTrainer trainer = new LoraTrainer(model, job.lora(), job.training(), job.checkpoint());
+                if (job.start() != null) {
+                    trainer.startFrom(GgufLoraReader.read(job.start(), model.config(), job.lora().seed()), job.anchor());
+                }
                 TrainingListener progress = p -> emit("PROGRESS", Map.of("step", p.step(), "totalSteps", p.totalSteps(),
                         "loss", p.loss(), "tokensPerSecond", p.tokensPerSecond(), "etaSeconds", finite(p.etaSeconds())));
                 if (Files.isRegularFile(job.checkpoint())) {

@@ -14,10 +14,21 @@ import java.util.Set;
  * Everything a training process needs, written as JSON next to the adapter.
  *
  * @param threads PyTorch threads (0 = PyTorch's default)
+ * @param start   an adapter to continue from (the one serving now), or null to start fresh
+ * @param anchor  strength of an L2 pull toward {@code start}'s weights (0 = none)
  */
 public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint,
-                          Path adapter, int threads) {
+                          Path adapter, int threads, Path start, float anchor) {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    public TrainingJob {
+        if (!(anchor >= 0) || !Float.isFinite(anchor)) throw new IllegalArgumentException("anchor must be a finite number >= 0");
+        if (anchor > 0 && start == null) throw new IllegalArgumentException("an anchor needs an adapter to start from");
+    }
+
+    public TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint, Path adapter, int threads) {
+        this(base, lora, training, sequences, checkpoint, adapter, threads, null, 0f);
+    }
 
     public void write(Path file) throws IOException {
         ObjectNode n = JSON.createObjectNode();
@@ -26,6 +37,8 @@ public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, P
         n.put("checkpoint", checkpoint.toAbsolutePath().toString());
         n.put("adapter", adapter.toAbsolutePath().toString());
         n.put("threads", threads);
+        if (start != null) n.put("start", start.toAbsolutePath().toString());
+        n.put("anchor", anchor);
         ObjectNode l = n.putObject("lora");
         l.put("rank", lora.rank());
         l.put("alpha", lora.alpha());
@@ -48,6 +61,7 @@ public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, P
                 (float) l.get("dropout").asDouble(), l.get("seed").asLong());
         TrainingConfig training = JSON.treeToValue(n.get("training"), TrainingConfig.class);
         return new TrainingJob(Path.of(n.get("base").asText()), lora, training, Path.of(n.get("sequences").asText()),
-                Path.of(n.get("checkpoint").asText()), Path.of(n.get("adapter").asText()), n.get("threads").asInt());
+                Path.of(n.get("checkpoint").asText()), Path.of(n.get("adapter").asText()), n.get("threads").asInt(),
+                n.hasNonNull("start") ? Path.of(n.get("start").asText()) : null, (float) n.path("anchor").asDouble(0));
     }
 }

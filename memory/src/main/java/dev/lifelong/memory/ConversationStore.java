@@ -15,7 +15,7 @@ import java.util.Optional;
  * simply not found. Safe to call from many threads.
  */
 public final class ConversationStore {
-    private static final String COLUMNS = "id, user_id, title, created_at, updated_at";
+    private static final String COLUMNS = "id, user_id, title, created_at, updated_at, is_private";
 
     private final Database database;
 
@@ -97,6 +97,26 @@ public final class ConversationStore {
         });
     }
 
+    /**
+     * Marks the user's conversation private (never used for training) or not; not an update (updated_at stays).
+     *
+     * @return the conversation, or empty if the user has no such conversation
+     */
+    public Optional<Conversation> setPrivate(long userId, long id, boolean isPrivate) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE conversations SET is_private = ? WHERE id = ? AND user_id = ?")) {
+                update.setInt(1, isPrivate ? 1 : 0);
+                update.setLong(2, id);
+                update.setLong(3, userId);
+                if (update.executeUpdate() == 0) {
+                    return Optional.empty();
+                }
+            }
+            return find(connection, userId, id);
+        });
+    }
+
     /** Deletes the user's conversation with all its messages; false if the user has no such conversation. */
     public boolean delete(long userId, long id) {
         return database.inTransaction(connection -> {
@@ -133,6 +153,6 @@ public final class ConversationStore {
 
     private static Conversation read(ResultSet rs) throws SQLException {
         return new Conversation(rs.getLong(1), rs.getLong(2), rs.getString(3),
-                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)));
+                Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5)), rs.getInt(6) != 0);
     }
 }

@@ -37,14 +37,7 @@ public final class FeedbackStore {
             throw new IllegalArgumentException("correction must be at most " + MemoryStore.MAX_TEXT_CHARS + " characters");
         }
         return database.inTransaction(connection -> {
-            try (PreparedStatement check = connection.prepareStatement("SELECT 1 FROM messages m JOIN conversations c"
-                    + " ON c.id = m.conversation_id WHERE m.id = ? AND c.user_id = ? AND m.role = 'assistant'")) {
-                check.setLong(1, messageId);
-                check.setLong(2, userId);
-                try (ResultSet rs = check.executeQuery()) {
-                    if (!rs.next()) throw new IllegalArgumentException("no answer with id " + messageId);
-                }
-            }
+            requireAnswerOf(connection, userId, messageId);
             long now = database.clock().millis();
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO feedback (user_id, message_id, verdict,"
                     + " correction, created_at) VALUES (?, ?, 'wrong', ?, ?)")) {
@@ -69,6 +62,61 @@ public final class FeedbackStore {
                 }
             }
         });
+    }
+
+    /** The latest verdict on an answer and whether any correction was given for it. */
+    public record Verdict(long messageId, boolean wrong, boolean corrected) {
+    }
+
+    /**
+     * Records the user's thumbs up ({@code good}) or down ({@code wrong}, without saying what is right) on one of their
+     * answers; the latest verdict counts.
+     *
+     * @throws IllegalArgumentException if the message is not an assistant message of the user's
+     */
+    public void rate(long userId, long messageId, boolean good) {
+        database.inTransaction(connection -> {
+            requireAnswerOf(connection, userId, messageId);
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO feedback (user_id, message_id, verdict,"
+                    + " correction, created_at) VALUES (?, ?, ?, NULL, ?)")) {
+                insert.setLong(1, userId);
+                insert.setLong(2, messageId);
+                insert.setString(3, good ? "good" : "wrong");
+                insert.setLong(4, database.clock().millis());
+                insert.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Per answer of the user's that has feedback: its latest verdict and whether it was ever corrected. */
+    public java.util.Map<Long, Verdict> verdicts(long userId) {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("SELECT message_id, verdict, correction IS NOT NULL"
+                    + " FROM feedback WHERE user_id = ? ORDER BY id")) {
+                query.setLong(1, userId);
+                try (ResultSet rs = query.executeQuery()) {
+                    java.util.Map<Long, Verdict> out = new java.util.HashMap<>();
+                    while (rs.next()) {
+                        long id = rs.getLong(1);
+                        boolean corrected = rs.getBoolean(3) || (out.containsKey(id) && out.get(id).corrected());
+                        out.put(id, new Verdict(id, rs.getString(2).equals("wrong"), corrected));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    private static void requireAnswerOf(java.sql.Connection connection, long userId, long messageId) throws java.sql.SQLException {
+        try (PreparedStatement check = connection.prepareStatement("SELECT 1 FROM messages m JOIN conversations c"
+                + " ON c.id = m.conversation_id WHERE m.id = ? AND c.user_id = ? AND m.role = 'assistant'")) {
+            check.setLong(1, messageId);
+            check.setLong(2, userId);
+            try (ResultSet rs = check.executeQuery()) {
+                if (!rs.next()) throw new IllegalArgumentException("no answer with id " + messageId);
+            }
+        }
     }
 
     /** The user's training examples, oldest first (the dataset builder's input besides conversations). */

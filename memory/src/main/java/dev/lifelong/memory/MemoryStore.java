@@ -278,6 +278,21 @@ public final class MemoryStore {
         });
     }
 
+    /** Ids of the messages whose memories the user deleted or forgot: never trained on. */
+    public List<Long> retiredSourceMessages(long userId) {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("SELECT DISTINCT source_message_id FROM memories"
+                    + " WHERE user_id = ? AND state IN ('deleted', 'forgotten') AND source_message_id IS NOT NULL ORDER BY 1")) {
+                query.setLong(1, userId);
+                try (ResultSet rs = query.executeQuery()) {
+                    List<Long> out = new ArrayList<>();
+                    while (rs.next()) out.add(rs.getLong(1));
+                    return out;
+                }
+            }
+        });
+    }
+
     /** BM25 search over the user's live memories, best first. Empty for a query without searchable words. */
     public List<TextHit> searchText(long userId, String query, int limit) {
         String match = SearchTerms.matchAny(query == null ? "" : query);

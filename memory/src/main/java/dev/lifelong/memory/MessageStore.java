@@ -226,4 +226,18 @@ public final class MessageStore {
             throw new IllegalArgumentException(what + " must not be null");
         }
     }
+
+    /** The id of the user's newest message (0 if none): the end of the data an update started now may use. */
+    public long lastIdOf(long userId) {
+        return database.read(connection -> {
+            try (PreparedStatement q = connection.prepareStatement("SELECT COALESCE(MAX(m.id), 0) FROM messages m"
+                    + " JOIN conversations c ON c.id = m.conversation_id WHERE c.user_id = ?")) {
+                q.setLong(1, userId);
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
 }

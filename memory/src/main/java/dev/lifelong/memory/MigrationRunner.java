@@ -31,7 +31,8 @@ final class MigrationRunner {
     /** Every migration the code knows, oldest first. Add new ones at the end; never edit a released one. */
     private static final List<String> STANDARD = List.of(
             "db/migration/V1__init.sql",
-            "db/migration/V2__memories.sql");
+            "db/migration/V2__memories.sql",
+            "db/migration/V3__lifelong_loop.sql");
 
     record Migration(int version, String description, String resource) {
     }

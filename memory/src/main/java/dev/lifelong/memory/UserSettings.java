@@ -8,6 +8,7 @@ public final class UserSettings {
     private static final String MEMORY_EXTRACTION = "memory_extraction";
     private static final String API_MEMORY = "api_memory";
     private static final String API_CONVERSATION = "api_conversation";
+    private static final String UPDATE_WINDOW = "update_window";
 
     private final Database database;
 
@@ -41,6 +42,15 @@ public final class UserSettings {
 
     public void setApiConversation(long userId, long conversationId) {
         put(userId, API_CONVERSATION, Long.toString(conversationId));
+    }
+
+    /** The user's nightly update window as "HH:MM-HH:MM" local time, if they set one (else the installation's default). */
+    public java.util.Optional<String> updateWindow(long userId) {
+        return java.util.Optional.ofNullable(get(userId, UPDATE_WINDOW));
+    }
+
+    public void setUpdateWindow(long userId, String window) {
+        put(userId, UPDATE_WINDOW, window);
     }
 
     private void put(long userId, String name, String value) {

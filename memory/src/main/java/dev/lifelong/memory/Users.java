@@ -24,4 +24,24 @@ public final class Users {
             }
         });
     }
+
+    /** A user: id and name. */
+    public record User(long id, String name) {
+    }
+
+    /** Every user, by id. */
+    public static java.util.List<User> list(Database database) {
+        return database.read(connection -> {
+            try (var q = connection.prepareStatement("SELECT id, name FROM users ORDER BY id"); var rs = q.executeQuery()) {
+                java.util.List<User> out = new java.util.ArrayList<>();
+                while (rs.next()) out.add(new User(rs.getLong(1), rs.getString(2)));
+                return out;
+            }
+        });
+    }
+
+    /** The user called {@code name}, if any. */
+    public static java.util.Optional<User> find(Database database, String name) {
+        return list(database).stream().filter(u -> u.name().equals(name)).findFirst();
+    }
 }

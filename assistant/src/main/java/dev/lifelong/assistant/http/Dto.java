@@ -19,6 +19,7 @@ final class Dto {
         m.put("title", c.title());
         m.put("createdAt", c.createdAt().toString());
         m.put("updatedAt", c.updatedAt().toString());
+        m.put("private", c.isPrivate());
         return m;
     }
 

@@ -1,0 +1,452 @@
+package dev.lifelong.loop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifelong.gguf.GgufFile;
+import dev.lifelong.gguf.GgufReader;
+import dev.lifelong.lora.EvaluationMain;
+import dev.lifelong.lora.GgufLoraReader;
+import dev.lifelong.lora.LoraConfig;
+import dev.lifelong.lora.LoraTarget;
+import dev.lifelong.lora.SequenceFiles;
+import dev.lifelong.lora.TrainerProcess;
+import dev.lifelong.lora.TrainingConfig;
+import dev.lifelong.lora.TrainingJob;
+import dev.lifelong.lora.TrainingResult;
+import dev.lifelong.lora.TrainingSequence;
+import dev.lifelong.lora.TransformerConfig;
+import dev.lifelong.lora.data.ChatExample;
+import dev.lifelong.lora.data.ChatTokenizer;
+import dev.lifelong.lora.data.DatasetFiles;
+import dev.lifelong.lora.data.ExampleReader;
+import dev.lifelong.lora.data.TokenizedDataset;
+import dev.lifelong.lora.data.Turn;
+import dev.lifelong.memory.AdapterVersion;
+import dev.lifelong.memory.AdapterVersionStore;
+import dev.lifelong.memory.Database;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * One run of the lifelong loop for one user: curate the interactions since the serving adapter, add the replay share
+ * of earlier ones and the user's facts, train (continuing from the serving adapter), evaluate against the base and the
+ * serving model, and promote the candidate only if the gate passes. Everything a run needs is written into its own
+ * folder first ({@code adapters/user-N/runs/job-J/plan.json}), so a run killed at any point and started again with the
+ * same job id continues with the same data and resumes training from its checkpoint. Promotion is one SQLite
+ * transaction after the adapter file is in place: a crash leaves the previous adapter serving.
+ */
+public final class LifelongUpdate {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final String GENERAL_PROBE = "/dev/lifelong/loop/general-probe.jsonl";
+    private static final int MIN_NEW_FOR_HOLD_OUT = 5;
+
+    private final Database db;
+    private final Path dataDir;
+    private final Path base;
+    private final UpdateSettings settings;
+    private final AdapterVersionStore versions;
+
+    public LifelongUpdate(Database db, Path dataDir, Path base, UpdateSettings settings) {
+        this.db = db;
+        this.dataDir = dataDir.toAbsolutePath();
+        this.base = base.toAbsolutePath();
+        this.settings = settings;
+        this.versions = new AdapterVersionStore(db);
+    }
+
+    /** Thrown when the update cannot run; the message says why in words a user understands. */
+    public static final class UpdateException extends RuntimeException {
+        public UpdateException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public static Path userDir(Path dataDir, long userId) {
+        return dataDir.toAbsolutePath().resolve("adapters").resolve("user-" + userId);
+    }
+
+    /** Runs (or, after a crash, continues) update job {@code jobId} for the user. */
+    public UpdateOutcome run(long userId, long jobId, UpdateListener listener) throws IOException, InterruptedException {
+        var done = versions.byJob(userId, jobId);
+        if (done.isPresent()) {
+            deleteRecursively(runDir(userId, jobId));
+            return new UpdateOutcome(done.get(), "already finished before a restart: " + done.get().reason());
+        }
+        Path runDir = Files.createDirectories(runDir(userId, jobId));
+        listener.phase("building the dataset");
+        Plan plan = plan(userId, runDir);
+        if (plan == null) {
+            deleteRecursively(runDir);
+            return new UpdateOutcome(null, "nothing new to learn since the last adapter");
+        }
+        listener.phase("tokenizing");
+        TransformerConfig model;
+        try (GgufFile f = GgufReader.read(base)) {
+            model = TransformerConfig.from(f);
+        }
+        LoraConfig lora = new LoraConfig(EnumSet.allOf(LoraTarget.class), settings.rank(), settings.alpha(), 0f, settings.seed());
+        Path serving = plan.servingFile == null ? null : dataDir.resolve(plan.servingFile);
+        boolean continues = serving != null && Files.isRegularFile(serving) && compatible(serving, model, lora);
+        Map<String, Path> sets = new LinkedHashMap<>();
+        List<TrainingSequence> train;
+        try (ChatTokenizer tokenizer = ChatTokenizer.open(base)) {
+            train = tokenize(tokenizer, plan.train).sequences();
+            if (train.isEmpty()) throw new UpdateException("no training example fits the model after tokenizing", null);
+            sets.put("new", writeSet(runDir, "new", tokenizer, plan.newEval));
+            if (!plan.oldEval.isEmpty()) sets.put("old", writeSet(runDir, "old", tokenizer, plan.oldEval));
+            sets.put("general", writeSet(runDir, "general", tokenizer, generalProbe()));
+            if (!plan.facts.isEmpty()) sets.put("facts", writeSet(runDir, "facts", tokenizer, plan.facts));
+        }
+        sets.values().removeIf(java.util.Objects::isNull);
+        if (!sets.containsKey("new") || !sets.containsKey("general")) {
+            throw new UpdateException("the evaluation sets could not be tokenized for this model", null);
+        }
+
+        listener.phase("training");
+        TrainingConfig d = TrainingConfig.defaults();
+        int steps = train.size() * settings.epochs();
+        TrainingConfig training = new TrainingConfig(settings.lr(), Math.min(10, Math.max(1, steps / 10)), d.minLrRatio(), d.weightDecay(),
+                d.beta1(), d.beta2(), d.eps(), d.gradClip(), 1, settings.maxSeqLen(), settings.epochs(), 0, settings.seed(), 20);
+        Path candidate = runDir.resolve("candidate.gguf");
+        TrainingJob job = new TrainingJob(base, lora, training, runDir.resolve("train.seqs"), runDir.resolve("candidate.ckpt"),
+                candidate, settings.threads(), continues ? serving : null, continues ? settings.anchor() : 0f);
+        TrainingResult result;
+        Path trained = runDir.resolve("trained.json");
+        if (Files.isRegularFile(trained) && Files.isRegularFile(candidate)) {
+            // Killed after training finished: the candidate is complete (it is renamed into place only when written).
+            JsonNode r = JSON.readTree(trained.toFile());
+            List<Double> history = new ArrayList<>();
+            r.get("lossHistory").forEach(x -> history.add(x.asDouble()));
+            result = new TrainingResult(r.get("steps").asInt(), r.get("finalLoss").asDouble(), history);
+        } else {
+            try {
+                result = TrainerProcess.run(job, train, listener::training).result();
+            } catch (TrainerProcess.TrainingFailedException e) {
+                throw new UpdateException("training failed: " + e.getMessage(), e);
+            }
+            writeAtomically(trained, JSON.writeValueAsBytes(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(),
+                    "lossHistory", result.lossHistory())));
+        }
+
+        listener.phase("evaluating");
+        Map<String, Path> variants = new LinkedHashMap<>();
+        variants.put("base", null);
+        if (serving != null && Files.isRegularFile(serving)) variants.put("serving", serving);
+        variants.put("candidate", candidate);
+        JsonNode scores = evaluate(runDir, variants, sets);
+        String before = variants.containsKey("serving") ? "serving" : "base";
+        EvaluationGate.Metrics metrics = new EvaluationGate.Metrics(
+                loss(scores, before, "new"), loss(scores, "candidate", "new"), plan.newInSample,
+                sets.containsKey("old") ? loss(scores, before, "old") : null, sets.containsKey("old") ? loss(scores, "candidate", "old") : null,
+                loss(scores, "base", "general"), loss(scores, before, "general"), loss(scores, "candidate", "general"),
+                sets.containsKey("facts") ? exact(scores, before, "facts") : null, sets.containsKey("facts") ? exact(scores, "candidate", "facts") : null,
+                plan.facts.size());
+
+        listener.phase("gating");
+        EvaluationGate.Verdict verdict = EvaluationGate.judge(metrics, settings.gate());
+        ObjectNode report = JSON.createObjectNode();
+        report.put("job", jobId);
+        report.set("dataset", JSON.valueToTree(plan.counts));
+        report.set("replay", JSON.valueToTree(plan.replay));
+        report.set("metrics", JSON.valueToTree(metrics));
+        report.put("plasticity", metrics.plasticity());
+        if (metrics.stabilityChange() != null) report.put("stability", metrics.stabilityChange());
+        report.put("general", metrics.generalChange());
+        report.set("scores", scores);
+        report.set("verdict", JSON.valueToTree(verdict.reasons()));
+        report.put("continuedFrom", continues ? plan.servingFile : null);
+        report.set("lora", JSON.valueToTree(Map.of("rank", lora.rank(), "alpha", lora.alpha(), "anchor", continues ? settings.anchor() : 0f)));
+        report.set("training", JSON.valueToTree(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(), "lossHistory", result.lossHistory())));
+        String baseSha = DatasetFiles.sha256(base);
+
+        listener.phase(verdict.promote() ? "promoting" : "recording the rejection");
+        AdapterVersion version;
+        if (verdict.promote()) {
+            int next = versions.nextVersion(userId);
+            Path target = userDir(dataDir, userId).resolve("v" + next + ".gguf");
+            Files.move(candidate, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(target.getParent());
+            version = versions.add(new AdapterVersionStore.NewVersion(userId, jobId, plan.servingId, true,
+                    dataDir.relativize(target).toString(), DatasetFiles.sha256(target), baseSha, plan.datasetSha, plan.until,
+                    JSON.writeValueAsString(report), verdict.summary()));
+            applyRetention(userId);
+        } else {
+            version = versions.add(new AdapterVersionStore.NewVersion(userId, jobId, plan.servingId, false, null, null, baseSha,
+                    plan.datasetSha, plan.until, JSON.writeValueAsString(report), verdict.summary()));
+        }
+        deleteRecursively(runDir);
+        return new UpdateOutcome(version, verdict.summary());
+    }
+
+    /** Keeps the newest {@code keepVersions} promoted files (and always the serving one); older ones keep their figures. */
+    void applyRetention(long userId) throws IOException {
+        int kept = 0;
+        for (AdapterVersion v : versions.list(userId)) {
+            if (v.state() != AdapterVersion.State.PROMOTED || v.file() == null) continue;
+            if (v.serving() || ++kept <= settings.keepVersions()) continue;
+            versions.fileDeleted(v.id());
+            Files.deleteIfExists(dataDir.resolve(v.file()));
+        }
+    }
+
+    private Path runDir(long userId, long jobId) {
+        return userDir(dataDir, userId).resolve("runs").resolve("job-" + jobId);
+    }
+
+    /** What a run trains and measures, fixed at its first attempt. */
+    private record Plan(long after, long until, Long servingId, String servingFile, List<ChatExample> train, List<ChatExample> newEval,
+            boolean newInSample, List<ChatExample> oldEval, List<ChatExample> facts, Map<String, Object> counts,
+            Map<String, Object> replay, String datasetSha) {
+    }
+
+    private Plan plan(long userId, Path runDir) throws IOException {
+        Path file = runDir.resolve("plan.json");
+        if (Files.isRegularFile(file)) return readPlan(file);
+        var serving = versions.serving(userId);
+        long after = serving.map(AdapterVersion::dataUntilMessageId).orElse(0L);
+        long until = db.messages().lastIdOf(userId);
+        DatasetBuilder builder = new DatasetBuilder(db, settings.systemPrompt());
+        DatasetBuilder.Curated fresh = builder.interactions(userId, after, until);
+        if (fresh.examples().isEmpty()) return null;
+        List<DatasetExample> earlier = after > 0 ? builder.interactions(userId, 0, after).examples() : List.of();
+        List<DatasetExample> facts = builder.facts(userId, fresh.report());
+
+        List<DatasetExample> newTrain = new ArrayList<>(fresh.examples());
+        List<DatasetExample> newEval = new ArrayList<>();
+        boolean inSample = fresh.examples().size() < MIN_NEW_FOR_HOLD_OUT || settings.heldOutFraction() == 0;
+        if (!inSample) {
+            int hold = Math.max(1, (int) Math.round(settings.heldOutFraction() * newTrain.size()));
+            List<DatasetExample> byHash = new ArrayList<>(newTrain);
+            byHash.sort(Comparator.comparingLong(e -> mix(settings.seed(), e)));
+            newEval.addAll(byHash.subList(0, hold));
+            newTrain.removeAll(newEval);
+        } else {
+            newEval.addAll(newTrain);
+        }
+        ReplaySampler.Sample replay = ReplaySampler.sample(earlier, settings.replayRatio(), settings.replayMinimum(), settings.seed());
+        Set<DatasetExample> replayed = new HashSet<>(replay.examples());
+        List<DatasetExample> oldEval = new ArrayList<>(earlier.stream().filter(e -> !replayed.contains(e)).toList());
+        oldEval.sort(Comparator.comparingLong(e -> mix(settings.seed() + 1, e)));
+        if (oldEval.size() > settings.oldHeldOut()) oldEval = new ArrayList<>(oldEval.subList(0, settings.oldHeldOut()));
+
+        List<ChatExample> train = new ArrayList<>();
+        Stream.of(newTrain, replay.examples(), facts).flatMap(List::stream).forEach(e -> train.add(e.example()));
+        Map<String, Object> counts = new LinkedHashMap<>(fresh.report().ordered());
+        counts.put("new_train", newTrain.size());
+        counts.put("new_held_out", inSample ? 0 : newEval.size());
+        counts.put("earlier_examples", earlier.size());
+        counts.put("earlier_held_out", oldEval.size());
+        counts.put("replayed", replay.examples().size());
+        counts.put("training_examples", train.size());
+        Map<String, Object> replayInfo = new LinkedHashMap<>();
+        replayInfo.put("ratio", replay.ratio());
+        replayInfo.put("minimum", replay.minimum());
+        replayInfo.put("pool", replay.poolSize());
+        replayInfo.put("count", replay.examples().size());
+        replayInfo.put("perMonth", replay.perMonth());
+        replayInfo.put("seed", settings.seed());
+        Plan plan = new Plan(after, until, serving.map(AdapterVersion::id).orElse(null), serving.map(AdapterVersion::file).orElse(null),
+                train, newEval.stream().map(DatasetExample::example).toList(), inSample,
+                oldEval.stream().map(DatasetExample::example).toList(), facts.stream().map(DatasetExample::example).toList(),
+                counts, replayInfo, sha256(train));
+        writePlan(file, plan);
+        return plan;
+    }
+
+    private static long mix(long seed, DatasetExample e) {
+        long h = seed * 0x9E3779B97F4A7C15L + (e.sourceMessageId() == null ? e.example().hashCode() : e.sourceMessageId()) * 0xC2B2AE3D27D4EB4FL
+                + e.kind().ordinal();
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 29);
+    }
+
+    private void writePlan(Path file, Plan p) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("after", p.after);
+        n.put("until", p.until);
+        if (p.servingId != null) n.put("servingId", p.servingId);
+        n.put("servingFile", p.servingFile);
+        n.set("train", examplesJson(p.train));
+        n.set("newEval", examplesJson(p.newEval));
+        n.put("newInSample", p.newInSample);
+        n.set("oldEval", examplesJson(p.oldEval));
+        n.set("facts", examplesJson(p.facts));
+        n.set("counts", JSON.valueToTree(p.counts));
+        n.set("replay", JSON.valueToTree(p.replay));
+        n.put("datasetSha", p.datasetSha);
+        writeAtomically(file, JSON.writeValueAsBytes(n));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Plan readPlan(Path file) throws IOException {
+        JsonNode n = JSON.readTree(file.toFile());
+        return new Plan(n.get("after").asLong(), n.get("until").asLong(), n.hasNonNull("servingId") ? n.get("servingId").asLong() : null,
+                n.hasNonNull("servingFile") ? n.get("servingFile").asText() : null, examples(n.get("train")), examples(n.get("newEval")),
+                n.get("newInSample").asBoolean(), examples(n.get("oldEval")), examples(n.get("facts")),
+                JSON.treeToValue(n.get("counts"), LinkedHashMap.class), JSON.treeToValue(n.get("replay"), LinkedHashMap.class),
+                n.get("datasetSha").asText());
+    }
+
+    private static JsonNode examplesJson(List<ChatExample> list) {
+        var arr = JSON.createArrayNode();
+        for (ChatExample e : list) {
+            ObjectNode o = arr.addObject();
+            o.put("weight", e.weight());
+            var msgs = o.putArray("messages");
+            for (Turn t : e.messages()) msgs.addObject().put("role", t.role()).put("content", t.content());
+        }
+        return arr;
+    }
+
+    private static List<ChatExample> examples(JsonNode arr) {
+        List<ChatExample> out = new ArrayList<>();
+        for (JsonNode o : arr) {
+            List<Turn> turns = new ArrayList<>();
+            for (JsonNode t : o.get("messages")) turns.add(new Turn(t.get("role").asText(), t.get("content").asText()));
+            out.add(new ChatExample(turns, o.get("weight").asDouble()));
+        }
+        return out;
+    }
+
+    static String sha256(List<ChatExample> examples) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(new ObjectMapper().writeValueAsBytes(examplesJson(examples)));
+            return java.util.HexFormat.of().formatHex(d.digest());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The general-ability probe that ships with Lifelong, with the serving system prompt in front. */
+    List<ChatExample> generalProbe() throws IOException {
+        Path tmp = Files.createTempFile("general-probe", ".jsonl");
+        try (InputStream in = LifelongUpdate.class.getResourceAsStream(GENERAL_PROBE)) {
+            if (in == null) throw new IOException("the general probe set " + GENERAL_PROBE + " is missing from the build");
+            Files.write(tmp, in.readAllBytes());
+            List<ChatExample> out = new ArrayList<>();
+            for (ChatExample e : ExampleReader.read(tmp)) {
+                List<Turn> turns = new ArrayList<>();
+                if (settings.systemPrompt() != null && !settings.systemPrompt().isBlank()) turns.add(Turn.system(settings.systemPrompt()));
+                turns.addAll(e.messages());
+                out.add(new ChatExample(turns, e.weight()));
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private TokenizedDataset tokenize(ChatTokenizer tokenizer, List<ChatExample> examples) {
+        return tokenizer.tokenize(examples, settings.maxSeqLen());
+    }
+
+    private Path writeSet(Path runDir, String name, ChatTokenizer tokenizer, List<ChatExample> examples) throws IOException {
+        List<TrainingSequence> seqs = tokenize(tokenizer, examples).sequences();
+        if (seqs.isEmpty()) return null;
+        Path file = runDir.resolve(name + ".eval.seqs");
+        SequenceFiles.write(file, seqs);
+        return file;
+    }
+
+    private JsonNode evaluate(Path runDir, Map<String, Path> variants, Map<String, Path> sets) throws IOException, InterruptedException {
+        ObjectNode job = JSON.createObjectNode();
+        job.put("base", base.toString());
+        job.put("threads", settings.threads());
+        ObjectNode v = job.putObject("variants");
+        variants.forEach((k, p) -> {
+            if (p == null) v.putNull(k); else v.put(k, p.toAbsolutePath().toString());
+        });
+        ObjectNode s = job.putObject("sets");
+        sets.forEach((k, p) -> s.put(k, p.toAbsolutePath().toString()));
+        Path jobFile = runDir.resolve("evaluation.json");
+        writeAtomically(jobFile, JSON.writeValueAsBytes(job));
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"), EvaluationMain.class.getName(), jobFile.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(runDir.resolve("evaluation.log").toFile());
+        pb.environment().putIfAbsent("MKL_CBWR", "AUTO,STRICT");
+        Process p = pb.start();
+        String out;
+        try {
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+        }
+        int exit = p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse(null);
+        if (exit != 0 || line == null) {
+            String error = out.lines().filter(l -> l.startsWith("ERROR ")).map(l -> l.substring(6)).findFirst().orElse("exit code " + exit);
+            throw new UpdateException("evaluation failed: " + error + " (see " + runDir.resolve("evaluation.log") + ")", null);
+        }
+        return JSON.readTree(line.substring(7));
+    }
+
+    private static double loss(JsonNode scores, String variant, String set) {
+        return scores.path(variant).path(set).path("meanLoss").asDouble(Double.NaN);
+    }
+
+    private static double exact(JsonNode scores, String variant, String set) {
+        return scores.path(variant).path(set).path("exact").asDouble(Double.NaN);
+    }
+
+    private static boolean compatible(Path adapter, TransformerConfig model, LoraConfig lora) {
+        try {
+            LoraConfig c = GgufLoraReader.read(adapter, model, 0).config();
+            return c.rank() == lora.rank() && c.targets().equals(lora.targets()) && c.alpha() == lora.alpha();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // Not every file system lets a directory be opened for fsync; the rename itself is still atomic.
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.lifelong.loop;
+
+/**
+ * How the nightly update builds, trains and judges an adapter. {@link #defaults()} are the documented defaults
+ * (README, "The lifelong loop").
+ *
+ * @param replayRatio       share of all earlier examples replayed (0.01 = 1%)
+ * @param replayMinimum     replay at least this many earlier examples (when there are that many)
+ * @param heldOutFraction   share of new examples held out to measure learning (when there are at least 5)
+ * @param oldHeldOut        earlier examples (not replayed) measured for forgetting
+ * @param anchor            L2 pull toward the previous adapter (0 = off)
+ * @param keepVersions      promoted adapter files kept per user (older ones keep their figures, lose their file)
+ */
+public record UpdateSettings(double replayRatio, int replayMinimum, double heldOutFraction, int oldHeldOut, int rank,
+        float alpha, float lr, int epochs, int maxSeqLen, float anchor, long seed, int threads, int keepVersions,
+        String systemPrompt, Gate gate) {
+
+    /**
+     * Promotion thresholds.
+     *
+     * @param minPlasticityGain   the new held-out loss must drop by at least this share vs the serving model
+     * @param maxStabilityLoss    the earlier held-out loss may rise by at most this share vs the serving model
+     * @param maxGeneralLoss      the general-probe loss may be at most this share above the base model's
+     * @param maxFactAccuracyDrop closed-book fact accuracy may drop by at most this (absolute) vs the serving model
+     */
+    public record Gate(double minPlasticityGain, double maxStabilityLoss, double maxGeneralLoss, double maxFactAccuracyDrop) {
+        public static Gate defaults() {
+            return new Gate(0.01, 0.05, 0.02, 0.05);
+        }
+    }
+
+    public UpdateSettings {
+        if (!(replayRatio >= 0 && replayRatio <= 1)) throw new IllegalArgumentException("replay ratio must be between 0 and 1");
+        if (replayMinimum < 0 || oldHeldOut < 0) throw new IllegalArgumentException("counts must be >= 0");
+        if (!(heldOutFraction >= 0 && heldOutFraction < 1)) throw new IllegalArgumentException("held-out fraction must be in [0, 1)");
+        if (rank < 1 || !(alpha > 0) || !(lr > 0) || epochs < 1 || maxSeqLen < 16 || !(anchor >= 0) || threads < 0 || keepVersions < 1) {
+            throw new IllegalArgumentException("invalid update settings: " + this);
+        }
+    }
+
+    public static UpdateSettings defaults() {
+        return new UpdateSettings(0.01, 8, 0.1, 32, 8, 16f, 1e-3f, 3, 512, 0f, 1, 0, 5, null, Gate.defaults());
+    }
+
+    public UpdateSettings withSystemPrompt(String s) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, s, gate);
+    }
+
+    public UpdateSettings withGate(Gate g) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, g);
+    }
+
+    public UpdateSettings withReplay(double ratio, int minimum) {
+        return new UpdateSettings(ratio, minimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate);
+    }
+
+    public UpdateSettings withTraining(int rank, float lr, int epochs) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, 2f * rank, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate);
+    }
+
+    public UpdateSettings withAnchor(float a) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, a, seed, threads, keepVersions, systemPrompt, gate);
+    }
+
+    public UpdateSettings withThreads(int t) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, t, keepVersions, systemPrompt, gate);
+    }
+
+    public UpdateSettings withKeepVersions(int k) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, k, systemPrompt, gate);
+    }
+}

@@ -1,0 +1,100 @@
+package dev.lifelong.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The evaluation process of the nightly update: for each model variant (the base, the serving adapter, the candidate)
+ * and each set of sequences, the weighted mean cross-entropy over the loss tokens and the share of sequences whose
+ * every loss token is the model's top choice (teacher-forced greedy exact match: the answer greedy decoding would
+ * produce). Runs in its own JVM without llama.cpp (decision 011). Reads a JSON job
+ * {@code {"base", "threads", "variants": {name: adapterPath|null}, "sets": {name: sequencesPath}}} and prints
+ * {@code RESULT {variant: {set: {"meanLoss", "lossTokens", "sequences", "exact"}}}} or {@code ERROR message}.
+ */
+public final class EvaluationMain {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EvaluationMain() {
+    }
+
+    /** Loss and exact-match figures of one variant on one set. */
+    public record SetScore(double meanLoss, double lossTokens, int sequences, double exact) {
+    }
+
+    public static void main(String[] args) {
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(4)));
+        try {
+            JsonNode job = JSON.readTree(Path.of(args[0]).toFile());
+            int threads = job.path("threads").asInt(0);
+            if (threads > 0) TransformerModel.computeThreads(threads);
+            Map<String, List<TrainingSequence>> sets = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = job.get("sets").fields(); it.hasNext(); ) {
+                var e = it.next();
+                sets.put(e.getKey(), SequenceFiles.read(Path.of(e.getValue().asText())));
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            try (TransformerModel model = TransformerModel.load(Path.of(job.get("base").asText()))) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = job.get("variants").fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    LoraWeights lora = e.getValue().isNull() ? null
+                            : GgufLoraReader.read(Path.of(e.getValue().asText()), model.config(), 0);
+                    Map<String, SetScore> scores = new LinkedHashMap<>();
+                    for (var set : sets.entrySet()) scores.put(set.getKey(), score(model, lora, set.getValue()));
+                    result.put(e.getKey(), scores);
+                }
+            }
+            System.out.println("RESULT " + JSON.writeValueAsString(result));
+            System.out.flush();
+            System.exit(0);
+        } catch (Throwable e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            System.out.println("ERROR " + msg.replace('\n', ' '));
+            e.printStackTrace();
+            System.out.flush();
+            System.exit(3);
+        }
+    }
+
+    static SetScore score(TransformerModel model, LoraWeights lora, List<TrainingSequence> data) {
+        double lossSum = 0;
+        double weightSum = 0;
+        int exact = 0;
+        int counted = 0;
+        for (TrainingSequence s : data) {
+            List<Integer> targets = new ArrayList<>();
+            for (int k = 1; k < s.length(); k++) if (s.lossWeights()[k] > 0) targets.add(k);
+            if (targets.isEmpty()) continue;
+            int[] positions = targets.stream().mapToInt(k -> k - 1).toArray();
+            float[][] logits = model.logitsAt(s.tokens(), lora, positions);
+            boolean allTop = true;
+            for (int i = 0; i < positions.length; i++) {
+                int target = s.tokens()[targets.get(i)];
+                float w = s.lossWeights()[targets.get(i)];
+                float[] row = logits[i];
+                double maxLogit = Double.NEGATIVE_INFINITY;
+                int argmax = 0;
+                for (int v = 0; v < row.length; v++) {
+                    if (row[v] > maxLogit) {
+                        maxLogit = row[v];
+                        argmax = v;
+                    }
+                }
+                double sum = 0;
+                for (float x : row) sum += Math.exp(x - maxLogit);
+                lossSum += w * (Math.log(sum) + maxLogit - row[target]);
+                weightSum += w;
+                if (argmax != target) allTop = false;
+            }
+            counted++;
+            if (allTop) exact++;
+        }
+        return new SetScore(weightSum > 0 ? lossSum / weightSum : Double.NaN, weightSum, counted,
+                counted > 0 ? (double) exact / counted : Double.NaN);
+    }
+}
