@@ -202,7 +202,7 @@ public final class LifelongUpdate {
         int kept = 0;
         for (AdapterVersion v : versions.list(userId)) {
             if (v.state() != AdapterVersion.State.PROMOTED || v.file() == null) continue;
-            if (v.serving() || ++kept <= settings.keepVersions()) continue;
+            if (++kept <= settings.keepVersions() || v.serving()) continue;
             versions.fileDeleted(v.id());
             Files.deleteIfExists(dataDir.resolve(v.file()));
         }
