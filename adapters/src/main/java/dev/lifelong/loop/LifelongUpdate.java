@@ -84,8 +84,38 @@ public final class LifelongUpdate {
         return dataDir.toAbsolutePath().resolve("adapters").resolve("user-" + userId);
     }
 
-    /** Runs (or, after a crash, continues) update job {@code jobId} for the user. */
+    /**
+     * Runs (or, after a crash, continues) update job {@code jobId} for the user. One update per user at a time, across
+     * processes (the server's scheduler and the CLI): a lock file in the user's folder, released by the OS if the
+     * holder dies.
+     *
+     * @throws UpdateException when another process is updating this user now
+     */
     public UpdateOutcome run(long userId, long jobId, UpdateListener listener) throws IOException, InterruptedException {
+        Path lockFile = Files.createDirectories(userDir(dataDir, userId)).resolve("update.lock");
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock held;
+            try {
+                held = lock.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                held = null;
+            }
+            if (held == null) throw new UpdateException("another update of this user is running right now", null);
+            try {
+                return runLocked(userId, jobId, listener);
+            } finally {
+                held.release();
+            }
+        }
+    }
+
+    private UpdateOutcome runLocked(long userId, long jobId, UpdateListener listener) throws IOException, InterruptedException {
+        // Half-written files of a killed run are never used; remove them.
+        try (Stream<Path> files = Files.list(userDir(dataDir, userId))) {
+            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
         var done = versions.byJob(userId, jobId);
         if (done.isPresent()) {
             deleteRecursively(runDir(userId, jobId));
@@ -183,8 +213,12 @@ public final class LifelongUpdate {
         if (verdict.promote()) {
             int next = versions.nextVersion(userId);
             Path target = userDir(dataDir, userId).resolve("v" + next + ".gguf");
-            Files.move(candidate, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            // Copied, not moved: until the database says otherwise the candidate stays in the run folder, so a run
+            // killed here resumes without training again; the copy lands under its final name only when complete.
+            writeAtomically(target, Files.readAllBytes(candidate));
             fsyncDirectory(target.getParent());
+            // Fault injection for the crash tests: die like kill -9 between the file and the database commit.
+            if ("promotion".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
             version = versions.add(new AdapterVersionStore.NewVersion(userId, jobId, plan.servingId, true,
                     dataDir.relativize(target).toString(), DatasetFiles.sha256(target), baseSha, plan.datasetSha, plan.until,
                     JSON.writeValueAsString(report), verdict.summary()));

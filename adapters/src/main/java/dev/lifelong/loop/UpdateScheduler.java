@@ -70,6 +70,7 @@ public final class UpdateScheduler implements AutoCloseable {
     private volatile UpdateJob running;
     private Thread thread;
 
+    /** @param defaultWindow the nightly window of users who did not set one; null = no nightly runs for them */
     public UpdateScheduler(Database db, Runner runner, Clock clock, UpdateWindow defaultWindow, BooleanSupplier idle, Duration tick, Events events) {
         this.db = db;
         this.jobs = new UpdateJobStore(db);
@@ -149,7 +150,7 @@ public final class UpdateScheduler implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 window = defaultWindow;
             }
-            if (!window.contains(now)) continue;
+            if (window == null || !window.contains(now)) continue;
             Optional<Instant> last = jobs.lastSucceeded(u.id());
             if (last.isPresent() && last.get().isAfter(clock.instant().minus(MIN_GAP))) continue;
             if (jobs.list(u.id(), 1).stream().anyMatch(UpdateJob::active)) continue;

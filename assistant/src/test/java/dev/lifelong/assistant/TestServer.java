@@ -31,7 +31,7 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Path dataDir, Path model, int contextSize, int maxTokens, Path seedling) {
         AssistantConfig config = new AssistantConfig(dataDir, "127.0.0.1", 0, model, 2, 0, contextSize, 2, maxTokens, 0f,
-                AssistantConfig.DEFAULT_SYSTEM_PROMPT);
+                AssistantConfig.DEFAULT_SYSTEM_PROMPT, "off");
         return new TestServer(Assistant.start(config, seedling == null ? dataDir.resolve("no-seedling.gguf") : seedling), dataDir);
     }
 

@@ -49,6 +49,50 @@ public final class UpdateJobStore {
         });
     }
 
+    /**
+     * Starts a job for the user right away (the CLI's {@code update --now}), marked running.
+     *
+     * @throws IllegalStateException naming the job when one is already queued or running for the user
+     */
+    public UpdateJob startNow(long userId, UpdateJob.Origin origin) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement q = connection.prepareStatement("SELECT id, state FROM update_jobs WHERE user_id = ?"
+                    + " AND state IN ('queued', 'running') ORDER BY id LIMIT 1")) {
+                q.setLong(1, userId);
+                try (ResultSet rs = q.executeQuery()) {
+                    if (rs.next()) throw new IllegalStateException("update job " + rs.getLong(1) + " is already " + rs.getString(2) + " for this user");
+                }
+            }
+            long now = database.clock().millis();
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO update_jobs (user_id, origin, state, attempts,"
+                    + " not_before, phase, created_at, started_at) VALUES (?, ?, 'running', 1, ?, 'starting', ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                insert.setLong(1, userId);
+                insert.setString(2, origin.name().toLowerCase(Locale.ROOT));
+                insert.setLong(3, now);
+                insert.setLong(4, now);
+                insert.setLong(5, now);
+                insert.executeUpdate();
+                try (ResultSet keys = insert.getGeneratedKeys()) {
+                    keys.next();
+                    return find(connection, keys.getLong(1)).orElseThrow();
+                }
+            }
+        });
+    }
+
+    /** Marks a queued (or interrupted running) job as running again: one more attempt. */
+    public UpdateJob restart(long id) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement u = connection.prepareStatement("UPDATE update_jobs SET state = 'running', attempts = attempts + 1,"
+                    + " started_at = ?, phase = 'starting' WHERE id = ? AND state IN ('queued', 'running')")) {
+                u.setLong(1, database.clock().millis());
+                u.setLong(2, id);
+                if (u.executeUpdate() == 0) throw new IllegalStateException("update job " + id + " has already finished");
+            }
+            return find(connection, id).orElseThrow();
+        });
+    }
+
     /** Takes the oldest queued job that may start now and marks it running; empty if none. */
     public Optional<UpdateJob> claimNext() {
         return claimNext(true);

@@ -32,9 +32,14 @@ public final class Assistant implements AutoCloseable {
     private final Optional<ModelResolver.Choice> choice;
     private final MemoryExtraction extraction;
 
+    private final dev.lifelong.assistant.update.UserAdapters adapters;
+    private final dev.lifelong.assistant.update.UpdateService updates;
+
     private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
-            MemoryExtraction extraction) {
+            MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates) {
         this.extraction = extraction;
+        this.adapters = adapters;
+        this.updates = updates;
         this.db = db;
         this.models = models;
         this.server = server;
@@ -71,15 +76,24 @@ public final class Assistant implements AutoCloseable {
                     OnnxEmbedder.defaults(), Clock.systemUTC()));
             MemoryExtraction extraction = new MemoryExtraction(new ModelMemoryExtractor(models), memory);
             ChatService chat = new ChatService(db, models, config.systemPrompt(), config.chatGenerationOptions(), memory, extraction);
+            var adapters = new dev.lifelong.assistant.update.UserAdapters(models, db, config.dataDir(), config.runtimeOptions(), MAX_ADAPTER_INSTANCES);
+            chat.useAdapters(adapters);
+            var updates = new dev.lifelong.assistant.update.UpdateService(db, models, adapters, config.dataDir(),
+                    dev.lifelong.loop.UpdateSettings.defaults().withSystemPrompt(config.systemPrompt()), config.nightlyWindow(),
+                    chat::idle, java.time.Duration.ofMinutes(1));
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
-                    db.messages(), config.chatGenerationOptions());
-            return new Assistant(db, models, server, config.host(), choice, extraction);
+                    db.messages(), config.chatGenerationOptions(), updates);
+            updates.start();
+            return new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates);
         } catch (RuntimeException e) {
             models.close();
             db.close();
             throw e;
         }
     }
+
+    /** Users whose adapters stay loaded at once (each costs a KV cache; the base weights are shared). */
+    static final int MAX_ADAPTER_INSTANCES = 4;
 
     private static <T> Supplier<T> memoize(Supplier<T> factory) {
         return new Supplier<>() {
@@ -106,12 +120,18 @@ public final class Assistant implements AutoCloseable {
 
     public MemoryExtraction extraction() { return extraction; }
 
+    public dev.lifelong.assistant.update.UpdateService updates() { return updates; }
+
+    public dev.lifelong.assistant.update.UserAdapters adapters() { return adapters; }
+
     public Optional<ModelResolver.Choice> modelChoice() { return choice; }
 
     @Override
     public void close() {
         server.close();
+        updates.close();
         extraction.close(); // finishes the extraction in progress before the model and the database go
+        adapters.close();
         models.close();
         db.close();
     }

@@ -55,7 +55,7 @@ public final class ServingBenchmark {
 
         Path data = Files.createTempDirectory("lifelong-bench");
         dev.lifelong.llama.LlamaNative.prepare();
-        AssistantConfig config = new AssistantConfig(data, "127.0.0.1", 0, model, threads, 0, context, 1, maxTokens, 0f, "");
+        AssistantConfig config = new AssistantConfig(data, "127.0.0.1", 0, model, threads, 0, context, 1, maxTokens, 0f, "", "off");
         List<Run> direct = new ArrayList<>();
         List<Run> served = new ArrayList<>();
         List<Double> ttftDirect = new ArrayList<>();

@@ -74,6 +74,26 @@ public final class ChatService {
 
     public dev.lifelong.memory.UserSettings settings() { return settings; }
 
+    private volatile dev.lifelong.assistant.update.UserAdapters adapters;
+    private final java.util.concurrent.atomic.AtomicLong lastActivity = new java.util.concurrent.atomic.AtomicLong();
+    /** The assistant counts as idle (nightly updates may start) this long after the last chat activity. */
+    static final long IDLE_AFTER_MILLIS = 10 * 60_000;
+
+    /** Whether no answer is being written and nobody chatted in the last {@value #IDLE_AFTER_MILLIS} ms. */
+    public boolean idle() {
+        return active.isEmpty() && System.currentTimeMillis() - lastActivity.get() > IDLE_AFTER_MILLIS;
+    }
+
+    /** Answers each user with their serving adapter from now on (the lifelong loop); without it, the base answers. */
+    public void useAdapters(dev.lifelong.assistant.update.UserAdapters adapters) { this.adapters = adapters; }
+
+    /** What answers this user now: their serving adapter, or the base model. */
+    public dev.lifelong.assistant.update.UserAdapters.Serving servingFor(long userId, ModelManager.Loaded model) {
+        lastActivity.set(System.currentTimeMillis());
+        var a = adapters;
+        return a == null ? new dev.lifelong.assistant.update.UserAdapters.Serving(model.runtime(), LlamaRuntime.BASE, null) : a.forUser(userId);
+    }
+
     public List<Conversation> list(long userId) { return db.conversations().list(userId); }
 
     public Conversation create(long userId, String title) {
@@ -108,7 +128,7 @@ public final class ChatService {
                 db.conversations().rename(userId, conversationId, titleFrom(text));
             }
             events.user(user);
-            answer(model.runtime(), userId, conversationId, events, cancellation);
+            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -124,7 +144,7 @@ public final class ChatService {
             int lastUser = lastIndexOf(all, Role.USER);
             if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to answer yet");
             if (lastUser + 1 < all.size()) db.messages().deleteFrom(conversationId, all.get(lastUser + 1).id());
-            answer(model.runtime(), userId, conversationId, events, cancellation);
+            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -143,7 +163,7 @@ public final class ChatService {
             db.messages().deleteFrom(conversationId, all.get(lastUser).id());
             Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
             events.user(user);
-            answer(model.runtime(), userId, conversationId, events, cancellation);
+            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
         } finally {
             active.remove(conversationId, cancellation);
         }
@@ -156,8 +176,9 @@ public final class ChatService {
         return c != null && c.cancel();
     }
 
-    private void answer(LlamaRuntime runtime, long userId, long conversationId, ChatEvents events,
+    private void answer(dev.lifelong.assistant.update.UserAdapters.Serving serving, long userId, long conversationId, ChatEvents events,
             Cancellation cancellation) {
+        LlamaRuntime runtime = serving.runtime();
         List<Message> history = db.messages().list(conversationId);
         Message draft = db.messages().append(conversationId, Role.ASSISTANT, "", MessageStatus.GENERATING);
         StringBuilder soFar = new StringBuilder();
@@ -170,7 +191,7 @@ public final class ChatService {
             if (!used.isEmpty()) db.memories().recordUse(draft.id(), used.stream().map(Memory::id).toList());
             events.memories(used);
             List<ChatTurn> turns = fitted.turns();
-            GenerationResult result = runtime.generate(turns, generation, piece -> {
+            GenerationResult result = runtime.generate(turns, generation, serving.adapter(), piece -> {
                 soFar.append(piece);
                 events.token(piece);
             }, cancellation);
@@ -246,6 +267,19 @@ public final class ChatService {
         return memory.get().retrieve(userId, m.text(), 3).stream().map(RetrievedMemory::memory)
                 .filter(x -> dev.lifelong.assistant.memory.MemoryExtraction.normalize(x.text()).equals(same)).findFirst()
                 .orElseGet(() -> memory.get().add(userId, m.kind(), m.text(), source));
+    }
+
+    /** Marks the user's conversation private (never trained on) or not. */
+    public Conversation setPrivate(long userId, long id, boolean isPrivate) {
+        return db.conversations().setPrivate(userId, id, isPrivate).orElseThrow(() -> ChatException.notFound(id));
+    }
+
+    /** Thumbs up or down on one of the user's answers; an answer rated down (and not corrected) is not trained on. */
+    public void rate(long userId, long answerId, boolean good) {
+        Message answer = db.messages().find(answerId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no answer with id " + answerId));
+        conversation(userId, answer.conversationId());
+        if (answer.role() != Role.ASSISTANT) throw new ChatException(ChatException.Kind.INVALID, "only answers can be rated");
+        new dev.lifelong.memory.FeedbackStore(db).rate(userId, answerId, good);
     }
 
     /** Title of the conversation that collects a user's chats through the OpenAI-compatible API. */

@@ -31,6 +31,7 @@ public final class ServeCommand implements Runnable {
     @Option(names = "--max-tokens", description = "Default longest answer in tokens (default 512).") Integer maxTokens;
     @Option(names = "--temperature", description = "Sampling temperature for chat (default 0.7).") Float temperature;
     @Option(names = "--system-prompt", description = "System prompt of every conversation.") String systemPrompt;
+    @Option(names = "--update-window", paramLabel = "HH:MM-HH:MM|off", description = "Nightly adapter update window, local time (default 02:00-06:00).") String updateWindow;
 
     @Override
     public void run() {
@@ -77,6 +78,7 @@ public final class ServeCommand implements Runnable {
         o.put("max-tokens", maxTokens == null ? null : maxTokens.toString());
         o.put("temperature", temperature == null ? null : temperature.toString());
         o.put("system-prompt", systemPrompt);
+        o.put("update-window", updateWindow);
         return o;
     }
 

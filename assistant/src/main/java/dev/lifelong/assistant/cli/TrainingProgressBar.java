@@ -35,6 +35,7 @@ final class TrainingProgressBar implements TrainingListener {
 
     void finish() {
         if (drew) out.println();
+        drew = false;
         out.flush();
     }
 

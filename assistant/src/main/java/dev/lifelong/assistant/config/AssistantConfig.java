@@ -11,9 +11,11 @@ import java.util.List;
  * {@link Setting} documents each key; the README's config table is generated from the same list.
  */
 public record AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers,
-                              int contextSize, int parallel, int maxTokens, float temperature, String systemPrompt) {
+                              int contextSize, int parallel, int maxTokens, float temperature, String systemPrompt,
+                              String updateWindow) {
 
     public static final String FILE_NAME = "config.properties";
+    public static final String DEFAULT_UPDATE_WINDOW = "02:00-06:00";
     public static final String DEFAULT_SYSTEM_PROMPT =
             "You are Lifelong, a helpful personal assistant running on the user's own computer. Answer clearly and concisely.";
 
@@ -30,9 +32,19 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
             new Setting("parallel", "--parallel", "2", "Requests answered at the same time (llama.cpp slots)."),
             new Setting("max-tokens", "--max-tokens", "512", "Longest answer in tokens when a request does not say."),
             new Setting("temperature", "--temperature", "0.7", "Sampling temperature for chat answers (0 = greedy)."),
-            new Setting("system-prompt", "--system-prompt", DEFAULT_SYSTEM_PROMPT, "System prompt of every conversation."));
+            new Setting("system-prompt", "--system-prompt", DEFAULT_SYSTEM_PROMPT, "System prompt of every conversation."),
+            new Setting("update-window", "--update-window", DEFAULT_UPDATE_WINDOW,
+                    "Local time window of the nightly adapter update (HH:MM-HH:MM), or 'off'. Users can set their own."));
 
     public AssistantConfig {
+        if (updateWindow == null) updateWindow = DEFAULT_UPDATE_WINDOW;
+        if (!updateWindow.equals("off")) {
+            try {
+                dev.lifelong.loop.UpdateWindow.parse(updateWindow);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("update-window: " + e.getMessage() + ", or 'off'");
+            }
+        }
         if (port < 0 || port > 65535) throw new ConfigException("port must be between 0 and 65535, not " + port);
         if (host == null || host.isBlank()) throw new ConfigException("host must not be empty");
         if (maxTokens < 1) throw new ConfigException("max-tokens must be at least 1");
@@ -51,7 +63,12 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
     }
 
     public AssistantConfig withDataDir(Path dir) {
-        return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt);
+        return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt, updateWindow);
+    }
+
+    /** The default nightly window, or empty when nightly updates are off ("train now" still works). */
+    public java.util.Optional<dev.lifelong.loop.UpdateWindow> nightlyWindow() {
+        return updateWindow.equals("off") ? java.util.Optional.empty() : java.util.Optional.of(dev.lifelong.loop.UpdateWindow.parse(updateWindow));
     }
 
     public Path databaseFile() { return dataDir.resolve("lifelong.db"); }

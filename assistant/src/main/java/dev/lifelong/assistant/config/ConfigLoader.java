@@ -39,7 +39,8 @@ public final class ConfigLoader {
                 intValue(values, "parallel", 2, source),
                 intValue(values, "max-tokens", 512, source),
                 floatValue(values, "temperature", 0.7f, source),
-                values.getOrDefault("system-prompt", AssistantConfig.DEFAULT_SYSTEM_PROMPT));
+                values.getOrDefault("system-prompt", AssistantConfig.DEFAULT_SYSTEM_PROMPT),
+                values.getOrDefault("update-window", AssistantConfig.DEFAULT_UPDATE_WINDOW).trim());
     }
 
     static Map<String, String> readFile(Path file) {

@@ -39,6 +39,12 @@ final class ConversationRoutes {
             String correction = Json.requiredString(Json.object(ctx), "correction");
             ctx.status(201).json(Map.of("memory", Dto.memory(chat.correct(userId(ctx), id(ctx), correction))));
         });
+        r.post("/api/messages/{id}/rating", ctx -> {
+            String rating = Json.requiredString(Json.object(ctx), "rating");
+            if (!rating.equals("up") && !rating.equals("down")) throw ApiException.badRequest("invalid_value", "rating must be up or down, not '" + rating + "'");
+            chat.rate(userId(ctx), id(ctx), rating.equals("up"));
+            ctx.status(204);
+        });
         r.get("/api/messages/{id}/memories", ctx -> ctx.json(chat.memoriesUsed(userId(ctx), id(ctx)).stream().map(Dto::memory).toList()));
         r.post("/api/conversations/{id}/stop", ctx -> ctx.json(Map.of("stopped", chat.stop(userId(ctx), id(ctx)))));
     }
@@ -49,9 +55,23 @@ final class ConversationRoutes {
         ctx.status(201).json(Dto.conversation(chat.create(userId(ctx), title)));
     }
 
+    /** PATCH: a new title and/or the private flag. */
     private void rename(Context ctx) {
-        String title = Json.requiredString(Json.object(ctx), "title");
-        ctx.json(Dto.conversation(chat.rename(userId(ctx), id(ctx), title)));
+        var body = Json.object(ctx);
+        for (var it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!f.equals("title") && !f.equals("private")) throw ApiException.badRequest("unknown_field", "unknown field '" + f + "'; give title and/or private");
+        }
+        if (!body.has("title") && !body.has("private")) throw ApiException.badRequest("missing_field", "give title and/or private");
+        long user = userId(ctx);
+        long id = id(ctx);
+        dev.lifelong.memory.Conversation c = null;
+        if (body.has("title")) c = chat.rename(user, id, Json.requiredString(body, "title"));
+        if (body.has("private")) {
+            if (!body.get("private").isBoolean()) throw ApiException.badRequest("invalid_value", "private must be true or false");
+            c = chat.setPrivate(user, id, body.get("private").asBoolean());
+        }
+        ctx.json(Dto.conversation(c));
     }
 
     /** Accounts arrive with a later issue; until then every request acts as the owner. */

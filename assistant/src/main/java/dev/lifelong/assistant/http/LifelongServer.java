@@ -30,11 +30,13 @@ public final class LifelongServer implements AutoCloseable {
 
     public static LifelongServer start(String host, int port, ModelManager models, ChatService chat,
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
-            dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults) {
+            dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults,
+            dev.lifelong.assistant.update.UpdateService updates) {
         ModelRoutes modelRoutes = new ModelRoutes(models);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
         OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults, chat);
+        AdapterRoutes adapterRoutes = updates == null ? null : new AdapterRoutes(updates);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
@@ -49,6 +51,7 @@ public final class LifelongServer implements AutoCloseable {
             modelRoutes.register(config.routes);
             conversationRoutes.register(config.routes);
             memoryRoutes.register(config.routes);
+            if (adapterRoutes != null) adapterRoutes.register(config.routes);
             openAi.register(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage()));
             config.routes.exception(ChatException.class, (e, ctx) -> {

@@ -139,10 +139,12 @@ final class OpenAiRoutes {
         }
         boolean remember = header == null || header.equalsIgnoreCase("on");
         long user = ConversationRoutes.userId(ctx);
-        List<ChatTurn> turns = chat.withMemories(user, loaded.runtime(), req.turns(), req.options().maxTokens(), remember);
+        // The user's own adapter answers API requests too (the lifelong loop's hot swap covers both doors).
+        var serving = chat.servingFor(user, loaded);
+        List<ChatTurn> turns = chat.withMemories(user, serving.runtime(), req.turns(), req.options().maxTokens(), remember);
         String question = lastUser(req.turns());
         if (!req.stream()) {
-            GenerationResult r = loaded.runtime().generate(turns, req.options(), piece -> { }, new Cancellation());
+            GenerationResult r = serving.runtime().generate(turns, req.options(), serving.adapter(), piece -> { }, new Cancellation());
             chat.rememberApiExchange(user, question, r.text(), remember);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
@@ -160,7 +162,7 @@ final class OpenAiRoutes {
         SseStream sse = new SseStream(ctx);
         try {
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("role", "assistant", "content", ""), null)));
-            GenerationResult r = loaded.runtime().generate(turns, req.options(),
+            GenerationResult r = serving.runtime().generate(turns, req.options(), serving.adapter(),
                     piece -> sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("content", piece), null))), new Cancellation());
             chat.rememberApiExchange(user, question, r.text(), remember);
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of(), finishReason(r))));

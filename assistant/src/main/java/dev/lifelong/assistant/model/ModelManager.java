@@ -141,7 +141,7 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /** Closes a replaced runtime once the answers still using it have finished (at most a minute). */
-    private static void retire(LlamaRuntime old) {
+    public static void retire(LlamaRuntime old) {
         Thread t = new Thread(() -> {
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (old.activeRequests() > 0 && System.nanoTime() < deadline) {

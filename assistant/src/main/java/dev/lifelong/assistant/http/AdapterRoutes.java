@@ -1,0 +1,112 @@
+package dev.lifelong.assistant.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifelong.assistant.chat.ClientGoneException;
+import dev.lifelong.assistant.update.UpdateService;
+import dev.lifelong.memory.AdapterVersion;
+import dev.lifelong.memory.UpdateJob;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** "Your model": adapter versions with their figures, train now, rollback, and live progress over SSE. */
+final class AdapterRoutes {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A progress stream ends after this long; the page reconnects. */
+    private static final long STREAM_MILLIS = 10 * 60_000;
+
+    private final UpdateService updates;
+
+    AdapterRoutes(UpdateService updates) {
+        this.updates = updates;
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/api/adapters", ctx -> ctx.json(overview(ConversationRoutes.userId(ctx))));
+        r.post("/api/adapters/train", ctx -> ctx.status(202).json(job(updates.trainNow(ConversationRoutes.userId(ctx)))));
+        r.post("/api/adapters/{id}/serve", ctx -> {
+            try {
+                ctx.json(version(updates.serve(ConversationRoutes.userId(ctx), ConversationRoutes.id(ctx))));
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage().startsWith("no adapter version")) throw new ApiException(404, "not_found_error", "adapter_not_found", e.getMessage());
+                throw ApiException.badRequest("adapter_unavailable", e.getMessage());
+            }
+        });
+        r.post("/api/adapters/base", ctx -> {
+            updates.serveBase(ConversationRoutes.userId(ctx));
+            ctx.status(204);
+        });
+        r.get("/api/adapters/progress", this::progress);
+    }
+
+    private Map<String, Object> overview(long user) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("serving", updates.serving(user).map(AdapterRoutes::version).orElse(null));
+        m.put("versions", updates.versions(user).stream().map(AdapterRoutes::version).toList());
+        m.put("jobs", updates.jobs(user).stream().map(AdapterRoutes::job).toList());
+        m.put("progress", updates.progress(user).orElse(null));
+        return m;
+    }
+
+    /** Server-sent {@code progress} events for the caller's update jobs until the client leaves (heartbeat every 15 s). */
+    private void progress(Context ctx) throws InterruptedException {
+        long user = ConversationRoutes.userId(ctx);
+        SseStream sse = new SseStream(ctx);
+        LinkedBlockingQueue<UpdateService.Progress> queue = new LinkedBlockingQueue<>();
+        Runnable unsubscribe = updates.subscribe(p -> {
+            if (p.userId() == user) queue.add(p);
+        });
+        try {
+            sse.event("progress", updates.progress(user).orElse(null));
+            long end = System.currentTimeMillis() + STREAM_MILLIS;
+            while (System.currentTimeMillis() < end) {
+                UpdateService.Progress p = queue.poll(15, TimeUnit.SECONDS);
+                if (p == null) sse.event("heartbeat", Map.of());
+                else sse.event("progress", p);
+            }
+        } catch (ClientGoneException e) {
+            // the page was closed
+        } finally {
+            unsubscribe.run();
+        }
+    }
+
+    static Map<String, Object> version(AdapterVersion v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", v.id());
+        m.put("version", v.version());
+        m.put("parentId", v.parentId());
+        m.put("state", v.state().wireName());
+        m.put("serving", v.serving());
+        m.put("hasFile", v.file() != null);
+        m.put("createdAt", v.createdAt().toString());
+        m.put("promotedAt", v.promotedAt() == null ? null : v.promotedAt().toString());
+        m.put("reason", v.reason());
+        try {
+            m.put("report", JSON.readTree(v.report()));
+        } catch (Exception e) {
+            m.put("report", null);
+        }
+        return m;
+    }
+
+    static Map<String, Object> job(UpdateJob j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("origin", j.origin().name().toLowerCase(Locale.ROOT));
+        m.put("state", j.state().name().toLowerCase(Locale.ROOT));
+        m.put("attempts", j.attempts());
+        m.put("phase", j.phase());
+        m.put("error", j.error());
+        m.put("adapterVersionId", j.adapterVersionId());
+        m.put("createdAt", j.createdAt().toString());
+        m.put("startedAt", j.startedAt() == null ? null : j.startedAt().toString());
+        m.put("finishedAt", j.finishedAt() == null ? null : j.finishedAt().toString());
+        m.put("notBefore", j.notBefore().toString());
+        return m;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.lifelong.assistant.update;
+
+import dev.lifelong.assistant.model.ModelManager;
+import dev.lifelong.lora.TrainingProgress;
+import dev.lifelong.loop.LifelongUpdate;
+import dev.lifelong.loop.UpdateOutcome;
+import dev.lifelong.loop.UpdateScheduler;
+import dev.lifelong.loop.UpdateSettings;
+import dev.lifelong.loop.UpdateWindow;
+import dev.lifelong.memory.AdapterVersion;
+import dev.lifelong.memory.AdapterVersionStore;
+import dev.lifelong.memory.Database;
+import dev.lifelong.memory.UpdateJob;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The lifelong loop inside the running assistant: the scheduler, the update runs against the model being served, live
+ * progress for the UI, promotion followed by a hot swap, and rollback.
+ */
+public final class UpdateService implements AutoCloseable {
+    /** What the UI shows while a job runs and after it ended. */
+    public record Progress(long jobId, long userId, String state, String phase, int step, int totalSteps, double loss,
+            double etaSeconds, List<Double> losses, String message, Integer version) {
+    }
+
+    private final Database db;
+    private final ModelManager models;
+    private final UserAdapters adapters;
+    private final Path dataDir;
+    private final UpdateSettings settings;
+    private final AdapterVersionStore versions;
+    private final UpdateScheduler scheduler;
+    private final Map<Long, Progress> latest = new ConcurrentHashMap<>();
+    private final List<Consumer<Progress>> listeners = new CopyOnWriteArrayList<>();
+
+    public UpdateService(Database db, ModelManager models, UserAdapters adapters, Path dataDir, UpdateSettings settings,
+            Optional<UpdateWindow> nightly, BooleanSupplier idle, Duration tick) {
+        this.db = db;
+        this.models = models;
+        this.adapters = adapters;
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.versions = new AdapterVersionStore(db);
+        // With nightly updates off (no default window) only users who set their own window get nightly runs; "train
+        // now" always works.
+        this.scheduler = new UpdateScheduler(db, this::runJob, Clock.systemDefaultZone(), nightly.orElse(null), idle, tick, new Events());
+    }
+
+    public void start() {
+        scheduler.start();
+    }
+
+    private UpdateOutcome runJob(long userId, long jobId, dev.lifelong.loop.UpdateListener listener) throws Exception {
+        Path base = models.require().runtime().file();
+        return new LifelongUpdate(db, dataDir, base, settings).run(userId, jobId, listener);
+    }
+
+    /** Queues "train now" for the user; returns the job (an already queued or running one if there is). */
+    public UpdateJob trainNow(long userId) {
+        UpdateJob job = scheduler.trainNow(userId);
+        publish(new Progress(job.id(), userId, job.state().name().toLowerCase(), job.phase() == null ? "queued" : job.phase(), 0, 0,
+                Double.NaN, -1, List.of(), null, null));
+        return job;
+    }
+
+    public List<AdapterVersion> versions(long userId) {
+        return versions.list(userId);
+    }
+
+    public Optional<AdapterVersion> serving(long userId) {
+        return versions.serving(userId);
+    }
+
+    public List<UpdateJob> jobs(long userId) {
+        return scheduler.jobs().list(userId, 20);
+    }
+
+    public Optional<Progress> progress(long userId) {
+        return Optional.ofNullable(latest.get(userId));
+    }
+
+    /** Serves one of the user's earlier promoted versions (rollback) and swaps it in. */
+    public AdapterVersion serve(long userId, long versionId) {
+        AdapterVersion v = versions.serve(userId, versionId);
+        adapters.invalidate(userId);
+        return v;
+    }
+
+    /** Answers the user with the base model, no adapter. */
+    public void serveBase(long userId) {
+        versions.serveBase(userId);
+        adapters.invalidate(userId);
+    }
+
+    public Runnable subscribe(Consumer<Progress> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void publish(Progress p) {
+        latest.put(p.userId(), p);
+        for (Consumer<Progress> l : listeners) {
+            try {
+                l.accept(p);
+            } catch (RuntimeException ignored) {
+                // a listener whose client left removes itself
+            }
+        }
+    }
+
+    private final class Events implements UpdateScheduler.Events {
+        private final Map<Long, List<Double>> losses = new ConcurrentHashMap<>();
+
+        @Override
+        public void started(UpdateJob job) {
+            losses.put(job.id(), new CopyOnWriteArrayList<>());
+            publish(new Progress(job.id(), job.userId(), "running", "starting", 0, 0, Double.NaN, -1, List.of(), null, null));
+        }
+
+        @Override
+        public void phase(UpdateJob job, String phase) {
+            Progress last = latest.get(job.userId());
+            publish(new Progress(job.id(), job.userId(), "running", phase, last == null ? 0 : last.step(), last == null ? 0 : last.totalSteps(),
+                    last == null ? Double.NaN : last.loss(), -1, List.copyOf(losses.getOrDefault(job.id(), List.of())), null, null));
+        }
+
+        @Override
+        public void training(UpdateJob job, TrainingProgress p) {
+            List<Double> l = losses.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>());
+            l.add(p.loss());
+            publish(new Progress(job.id(), job.userId(), "running", "training", p.step(), p.totalSteps(), p.loss(), p.etaSeconds(),
+                    new ArrayList<>(l), null, null));
+        }
+
+        @Override
+        public void finished(UpdateJob job, UpdateOutcome outcome) {
+            if (outcome.promoted()) {
+                adapters.invalidate(job.userId());
+                try {
+                    adapters.forUser(job.userId()); // load it now, not on the user's next message
+                } catch (RuntimeException ignored) {
+                    // no model loaded right now: the next request loads it
+                }
+            }
+            publish(new Progress(job.id(), job.userId(), "succeeded", "done", 0, 0, Double.NaN, 0,
+                    List.copyOf(losses.getOrDefault(job.id(), List.of())), outcome.summary(),
+                    outcome.version() == null ? null : outcome.version().version()));
+            losses.remove(job.id());
+        }
+
+        @Override
+        public void failed(UpdateJob job, String error, Instant retryAt) {
+            publish(new Progress(job.id(), job.userId(), retryAt == null ? "failed" : "retrying", retryAt == null ? "failed" : "waiting to retry",
+                    0, 0, Double.NaN, -1, List.copyOf(losses.getOrDefault(job.id(), List.of())),
+                    error + (retryAt == null ? "" : " — retrying at " + retryAt), null));
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+    }
+}
