@@ -35,6 +35,9 @@ public final class UpdateCommand implements Callable<Integer> {
     @Option(names = "--replay", paramLabel = "RATIO", defaultValue = "0.01", description = "Share of earlier examples replayed (default ${DEFAULT-VALUE}).") double replay;
     @Option(names = "--replay-min", defaultValue = "8", description = "Replay at least this many earlier examples (default ${DEFAULT-VALUE}).") int replayMin;
     @Option(names = "--anchor", defaultValue = "0", description = "L2 pull toward the previous adapter (default ${DEFAULT-VALUE} = off).") float anchor;
+    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default ${DEFAULT-VALUE}; alpha = 2 x rank).") int rank;
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).") float lr;
+    @Option(names = "--epochs", defaultValue = "3", description = "Passes over the day's data (default ${DEFAULT-VALUE}).") int epochs;
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads for training (default: all cores).") int threads;
 
     @Override
@@ -44,7 +47,7 @@ public final class UpdateCommand implements Callable<Integer> {
         UpdateSettings settings;
         try {
             settings = UpdateSettings.defaults().withSystemPrompt(config.systemPrompt()).withReplay(replay, replayMin).withAnchor(anchor)
-                    .withThreads(threads);
+                    .withThreads(threads).withTraining(rank, lr, epochs);
         } catch (IllegalArgumentException e) {
             throw new UserFacingException(e.getMessage());
         }
