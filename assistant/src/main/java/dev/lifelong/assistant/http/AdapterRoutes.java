@@ -53,7 +53,7 @@ final class AdapterRoutes {
     }
 
     /** Server-sent {@code progress} events for the caller's update jobs until the client leaves (heartbeat every 15 s). */
-    private void progress(Context ctx) throws InterruptedException {
+    private void progress(Context ctx) {
         long user = ConversationRoutes.userId(ctx);
         SseStream sse = new SseStream(ctx);
         LinkedBlockingQueue<UpdateService.Progress> queue = new LinkedBlockingQueue<>();
@@ -70,6 +70,8 @@ final class AdapterRoutes {
             }
         } catch (ClientGoneException e) {
             // the page was closed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the server is stopping
         } finally {
             unsubscribe.run();
         }
