@@ -19,6 +19,11 @@ const el = {
   memoryAddForm: $('memory-add-form'), memoryAddInput: $('memory-add-input'), memoryAddKind: $('memory-add-kind'),
   memorySearch: $('memory-search'), memoryList: $('memory-list'), memoryEmpty: $('memory-empty'),
   historySearch: $('history-search'), historyResults: $('history-results'), memoryLearn: $('memory-learn'),
+  modelOpen: $('model-open'), modelDialog: $('model-dialog'), modelClose: $('model-close'), modelServing: $('model-serving'),
+  trainNow: $('train-now'), serveBase: $('serve-base'), trainProgress: $('train-progress'), trainPhase: $('train-phase'),
+  trainBar: $('train-bar'), liveLoss: $('live-loss'), versionChart: $('version-chart'), versionsBody: $('versions-body'),
+  versionsEmpty: $('versions-empty'), lossChart: $('loss-chart'), runFacts: $('run-facts'), jobsList: $('jobs-list'),
+  privateLabel: $('private-label'), privateToggle: $('private-toggle'),
 };
 
 const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
@@ -95,6 +100,12 @@ const api = {
   settings: () => request('GET', '/api/settings'),
   correct: (messageId, correction) => request('POST', `/api/messages/${messageId}/correction`, { correction }),
   saveSettings: (changes) => request('PATCH', '/api/settings', changes),
+  setPrivate: (id, value) => request('PATCH', `/api/conversations/${id}`, { private: value }),
+  rate: (messageId, rating) => request('POST', `/api/messages/${messageId}/rating`, { rating }),
+  adapters: () => request('GET', '/api/adapters'),
+  trainNow: () => request('POST', '/api/adapters/train'),
+  serveVersion: (id) => request('POST', `/api/adapters/${id}/serve`),
+  serveBase: () => request('POST', '/api/adapters/base'),
 };
 
 // ---------------------------------------------------------------- SSE
@@ -238,6 +249,8 @@ const ICONS = {
   refresh: '<path d="M20 11a8 8 0 1 0-2.3 5.7"/><path d="M20 4v7h-7"/>',
   flag: '<path d="M5 21V4h11l-1.5 4L16 12H5"/>',
   copy: '<rect x="8" y="8" width="12" height="12" rx="2"/><path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"/>',
+  up: '<path d="M7 11v9H4v-9h3zM7 11l4-8c1.5 0 2.5 1 2.5 2.5V9h5a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.3 20H7"/>',
+  down: '<path d="M7 13V4H4v9h3zM7 13l4 8c1.5 0 2.5-1 2.5-2.5V15h5a2 2 0 0 0 2-2.3l-1.2-7A2 2 0 0 0 17.3 4H7"/>',
 };
 
 // ---------------------------------------------------------------- banner
@@ -461,6 +474,7 @@ function updateTitle() {
   const noModel = state.status && !state.status.model.loaded;
   el.title.textContent = noModel ? 'Welcome to Lifelong' : current ? (current.title || 'New chat') : 'New chat';
   document.title = current && current.title ? `${current.title} · Lifelong` : 'Lifelong';
+  showPrivate();
 }
 
 function conversationItem(conv) {
@@ -677,6 +691,8 @@ function messageView(m, { canEdit, canRegenerate }) {
     actions.append(iconButton('Copy answer', ICONS.copy, 'msg-action', (e) => copyText(m.content, e.currentTarget)));
   }
   if (m.role === 'assistant' && m.id != null && m.status !== 'generating') {
+    actions.append(iconButton('Good answer', ICONS.up, 'msg-action', (e) => rate(m, 'up', e.currentTarget), 'rate-up'));
+    actions.append(iconButton('Bad answer (not used for training)', ICONS.down, 'msg-action', (e) => rate(m, 'down', e.currentTarget), 'rate-down'));
     actions.append(iconButton('Wrong? Say what is right', ICONS.flag, 'msg-action', () => article.append(correctionForm(m, article)), 'correct'));
   }
   if (canRegenerate) actions.append(iconButton('Regenerate answer', ICONS.refresh, 'msg-action', regenerate, 'regenerate'));
@@ -1132,6 +1148,196 @@ el.memorySearch.addEventListener('input', () => {
 el.historySearch.addEventListener('input', () => {
   clearTimeout(memorySearchTimer);
   memorySearchTimer = setTimeout(() => renderHistory().catch(reportError), 200);
+});
+
+// ---------------------------------------------------------------- ratings and private conversations
+
+async function rate(m, rating, btn) {
+  try {
+    await api.rate(m.id, rating);
+    btn.classList.add('done');
+    btn.setAttribute('aria-pressed', 'true');
+    announce(rating === 'up' ? 'Thanks: marked as a good answer.' : 'Marked as a bad answer: it will not be used for training.');
+  } catch (e) { reportError(e); }
+}
+
+function showPrivate() {
+  const conv = state.conversations.find((c) => c.id === state.currentId);
+  el.privateLabel.hidden = !conv;
+  el.privateToggle.checked = Boolean(conv && conv.private);
+}
+
+el.privateToggle.addEventListener('change', async () => {
+  const id = state.currentId;
+  if (!id) return;
+  try {
+    const updated = await api.setPrivate(id, el.privateToggle.checked);
+    const conv = state.conversations.find((c) => c.id === id);
+    if (conv) conv.private = updated.private;
+    announce(updated.private ? 'Private: this conversation will never be used for training.' : 'This conversation may be used for training.');
+  } catch (e) { el.privateToggle.checked = !el.privateToggle.checked; reportError(e); }
+});
+
+// ---------------------------------------------------------------- your model
+
+let progressStream = null;
+
+const pct = (x) => (x === null || x === undefined || Number.isNaN(x)) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+
+/** A small SVG line chart: series = [{name, values, className}], x = index. */
+function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
+  const all = series.flatMap((s) => s.values.filter((v) => v !== null && Number.isFinite(v)));
+  container.replaceChildren();
+  if (!all.length) return;
+  const W = 560, H = 150, L = 44, R = 8, T = 10, B = 22;
+  let lo = Math.min(...all), hi = Math.max(...all);
+  if (hi === lo) { hi += 1e-3; lo -= 1e-3; }
+  const n = Math.max(...series.map((s) => s.values.length));
+  const x = (i) => L + (n <= 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1));
+  const y = (v) => T + ((hi - v) * (H - T - B)) / (hi - lo);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('role', 'img');
+  const add = (tag, attrs, text) => {
+    const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  add('line', { x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis' });
+  add('text', { x: 2, y: T + 8, class: 'tick' }, hi.toPrecision(3));
+  add('text', { x: 2, y: H - B, class: 'tick' }, lo.toPrecision(3));
+  if (yLabel) add('text', { x: L, y: H - 4, class: 'tick' }, yLabel);
+  if (xLabels) xLabels.forEach((l, i) => add('text', { x: x(i) - 6, y: H - 8, class: 'tick' }, l));
+  series.forEach((s) => {
+    const pts = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);
+    if (pts.length > 1) add('polyline', { points: pts.join(' '), class: `series ${s.className}` });
+    pts.forEach((p) => { const [cx, cy] = p.split(','); add('circle', { cx, cy, r: pts.length > 40 ? 0 : 2.5, class: `series ${s.className}` }); });
+  });
+  container.append(svg);
+  if (series.length > 1) {
+    const legend = document.createElement('p');
+    legend.className = 'legend';
+    series.forEach((s) => { const k = document.createElement('span'); k.className = `key ${s.className}`; k.textContent = s.name; legend.append(k); });
+    container.append(legend);
+  }
+}
+
+async function openModel() {
+  closeSidebar();
+  if (!el.modelDialog.open) el.modelDialog.showModal();
+  await renderModel();
+  followProgress();
+}
+
+async function renderModel() {
+  const o = await api.adapters();
+  el.modelServing.textContent = o.serving
+    ? `Answering with your adapter v${o.serving.version} (trained ${new Date(o.serving.createdAt).toLocaleString()}).`
+    : 'Answering with the base model: no adapter of yours is serving.';
+  el.serveBase.disabled = !o.serving;
+  const versions = o.versions;
+  el.versionsEmpty.hidden = versions.length > 0;
+  el.versionsBody.replaceChildren(...versions.map((v) => {
+    const tr = document.createElement('tr');
+    tr.dataset.testid = 'version-row';
+    const r = v.report || {};
+    const cells = [`v${v.version}${v.serving ? ' ●' : ''}`, v.state, pct(r.plasticity), pct(r.stability), pct(r.general),
+      String(r.replay ? r.replay.count : 0), String(r.dataset ? r.dataset.training_examples : 0)];
+    cells.forEach((c) => { const td = document.createElement('td'); td.textContent = c; tr.append(td); });
+    const td = document.createElement('td');
+    if (v.state === 'promoted' && v.hasFile && !v.serving) {
+      td.append(button('Use this', 'btn small', async () => {
+        try { await api.serveVersion(v.id); await renderModel(); announce(`Answering with v${v.version} now.`); } catch (e) { reportError(e); }
+      }, 'serve-version'));
+    }
+    tr.append(td);
+    tr.title = v.reason;
+    return tr;
+  }));
+  const ordered = [...versions].reverse();
+  lineChart(el.versionChart, [
+    { name: 'learned (new chats)', values: ordered.map((v) => v.report?.plasticity ?? null), className: 's1' },
+    { name: 'forgot (earlier chats)', values: ordered.map((v) => v.report?.stability ?? null), className: 's2' },
+    { name: 'general probe vs base', values: ordered.map((v) => v.report?.general ?? null), className: 's3' },
+  ], { xLabels: ordered.map((v) => `v${v.version}`) });
+  const latest = versions[0];
+  el.runFacts.replaceChildren();
+  el.lossChart.replaceChildren();
+  if (latest) {
+    lineChart(el.lossChart, [{ name: 'loss', values: latest.report?.training?.lossHistory || [], className: 's1' }], { yLabel: 'loss per step' });
+    const d = latest.report?.dataset || {};
+    const facts = [
+      `v${latest.version} ${latest.reason}`,
+      `New: ${d.kept_turns ?? 0} chat turns, ${d.corrections ?? 0} corrections (weighted ×3), ${d.facts ?? 0} facts from memory; ${d.replayed ?? 0} earlier examples replayed`
+        + (latest.report?.replay?.perMonth ? ` (${Object.entries(latest.report.replay.perMonth).map(([m, k]) => `${m}: ${k}`).join(', ')})` : '') + '.',
+      `Left out: ${d.excluded_private_conversation ?? 0} private, ${d.excluded_deleted_or_forgotten_memory ?? 0} forgotten, ${d.excluded_error_or_empty_answer ?? 0} failed or empty, `
+        + `${d.excluded_rated_down ?? 0} rated down, ${d.excluded_near_duplicate ?? 0} near-duplicates.`,
+    ];
+    facts.forEach((t) => { const li = document.createElement('li'); li.textContent = t; el.runFacts.append(li); });
+  }
+  el.jobsList.replaceChildren(...o.jobs.slice(0, 8).map((j) => {
+    const li = document.createElement('li');
+    li.className = 'memory-item';
+    li.dataset.testid = 'job-item';
+    li.textContent = `#${j.id} ${j.origin} — ${j.state}${j.phase && j.state === 'running' ? ` (${j.phase})` : ''}`
+      + (j.error ? ` — ${j.error}` : '') + (j.attempts > 1 ? ` — attempt ${j.attempts}` : '');
+    return li;
+  }));
+  if (o.progress) showProgress(o.progress);
+}
+
+function showProgress(p) {
+  if (!p) return;
+  el.trainProgress.hidden = false;
+  const running = p.state === 'running' || p.state === 'queued';
+  el.trainNow.disabled = running;
+  let text;
+  if (p.state === 'succeeded') text = `Finished: ${p.message || 'done'}`;
+  else if (p.state === 'failed') text = `Failed: ${p.message}`;
+  else if (p.state === 'retrying') text = `Failed, will retry: ${p.message}`;
+  else if (p.phase === 'training' && p.totalSteps) {
+    const eta = p.etaSeconds >= 0 ? `, about ${Math.max(1, Math.round(p.etaSeconds))} s left` : '';
+    text = `Training: step ${p.step} of ${p.totalSteps}, loss ${p.loss.toFixed(3)}${eta}`;
+  } else text = `${p.state === 'queued' ? 'Queued' : 'Working'}: ${p.phase}…`;
+  el.trainPhase.textContent = text;
+  el.trainBar.value = p.totalSteps ? p.step / p.totalSteps : (p.state === 'succeeded' ? 1 : 0);
+  lineChart(el.liveLoss, [{ name: 'loss', values: p.losses || [], className: 's1' }], { yLabel: 'loss per step' });
+}
+
+async function followProgress() {
+  if (progressStream) return;
+  const controller = new AbortController();
+  progressStream = controller;
+  try {
+    const response = await fetch('/api/adapters/progress', { signal: controller.signal });
+    for await (const ev of readEventStream(response.body)) {
+      if (ev.event !== 'progress' || ev.data === 'null') continue;
+      const p = JSON.parse(ev.data);
+      showProgress(p);
+      if (['succeeded', 'failed', 'retrying'].includes(p.state)) await renderModel();
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') reportError(e);
+  } finally {
+    progressStream = null;
+  }
+}
+
+el.modelOpen.addEventListener('click', () => openModel().catch(reportError));
+el.modelClose.addEventListener('click', () => el.modelDialog.close());
+el.modelDialog.addEventListener('close', () => { if (progressStream) progressStream.abort(); });
+el.trainNow.addEventListener('click', async () => {
+  try {
+    const job = await api.trainNow();
+    showProgress({ state: job.state, phase: job.phase || 'queued', step: 0, totalSteps: 0, losses: [] });
+    announce('Training started.');
+    followProgress();
+  } catch (e) { reportError(e); }
+});
+el.serveBase.addEventListener('click', async () => {
+  try { await api.serveBase(); await renderModel(); announce('Answering with the base model now.'); } catch (e) { reportError(e); }
 });
 
 // ---------------------------------------------------------------- start

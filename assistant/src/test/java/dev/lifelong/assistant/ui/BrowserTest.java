@@ -200,4 +200,57 @@ class BrowserTest {
                 .filter(e -> e.findElements(By.cssSelector("[data-testid='memory-text']")).stream().anyMatch(t -> t.getText().equals(text)))
                 .findFirst().orElseThrow(() -> new AssertionError("no memory item '" + text + "'"));
     }
+
+    @Test
+    void yourModelPageTrainsWithLiveProgressShowsTheFiguresAndRollsBack() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 16)) {
+            server.patch("/api/settings", "{\"memoryExtraction\":false}");
+            var db = server.assistant.database();
+            var c = db.conversations().create(dev.lifelong.memory.Users.OWNER_ID, "gardens");
+            String[] words = {"apple", "bridge", "candle", "desert", "engine", "forest", "guitar", "harbor", "island", "jungle", "kettle", "lemon"};
+            for (int i = 0; i < words.length; i++) {
+                String b = words[(i * 5 + 3) % words.length];
+                db.messages().append(c.id(), dev.lifelong.memory.Role.USER, "What do " + words[i] + " and " + b + " have to do with gardens?",
+                        dev.lifelong.memory.MessageStatus.COMPLETE);
+                db.messages().append(c.id(), dev.lifelong.memory.Role.ASSISTANT, "In gardens, a " + words[i] + " meets a " + b + ".",
+                        dev.lifelong.memory.MessageStatus.COMPLETE);
+            }
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            // One chat marked private, one answer rated down: both stay out of training.
+            byTestId("composer-input").sendKeys("my secret plans");
+            byTestId("composer-input").sendKeys(Keys.ENTER);
+            wait.until(d -> lastAssistant() != null && "complete".equals(lastAssistant().getDomAttribute("data-status")));
+            wait.until(d -> byTestId("private-toggle").isDisplayed());
+            byTestId("private-toggle").click();
+            wait.until(d -> server.get("/api/conversations").body().contains("\"private\":true"));
+            byTestId("new-chat").click();
+            byTestId("composer-input").sendKeys("a question with a bad answer");
+            byTestId("composer-input").sendKeys(Keys.ENTER);
+            wait.until(d -> lastAssistant() != null && "complete".equals(lastAssistant().getDomAttribute("data-status"))
+                    && lastAssistant().findElements(By.cssSelector("[data-testid='rate-down']")).size() == 1);
+            lastAssistant().findElement(By.cssSelector("[data-testid='rate-down']")).click();
+            wait.until(d -> lastAssistant().findElement(By.cssSelector("[data-testid='rate-down']")).getDomAttribute("aria-pressed") != null);
+
+            byTestId("model-open").click();
+            wait.until(d -> byTestId("model-dialog").isDisplayed());
+            assertThat(byTestId("model-serving").getText()).contains("base model");
+            byTestId("train-now").click();
+            wait.until(d -> byTestId("train-progress").isDisplayed());
+            wait.until(d -> byTestId("train-phase").getText().startsWith("Finished"));
+            assertThat(byTestId("train-phase").getText()).startsWith("Finished: promoted");
+            wait.until(d -> byTestId("model-serving").getText().contains("adapter v1"));
+            List<WebElement> rows = allByTestId("version-row");
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0).getText()).contains("v1", "promoted");
+            assertThat(byTestId("loss-chart").findElements(By.cssSelector("polyline"))).isNotEmpty();
+            assertThat(byTestId("run-facts").getText()).contains("12 chat turns", "1 private", "1 rated down");
+            assertThat(byTestId("jobs-list").getText()).contains("succeeded");
+
+            byTestId("serve-base").click();
+            wait.until(d -> byTestId("model-serving").getText().contains("base model"));
+            byTestId("serve-version").click();
+            wait.until(d -> byTestId("model-serving").getText().contains("adapter v1"));
+        }
+    }
 }
