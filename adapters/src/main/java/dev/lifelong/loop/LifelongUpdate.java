@@ -231,15 +231,29 @@ public final class LifelongUpdate {
         return new UpdateOutcome(version, verdict.summary());
     }
 
-    /** Keeps the newest {@code keepVersions} promoted files (and always the serving one); older ones keep their figures. */
     void applyRetention(long userId) throws IOException {
+        prune(db, dataDir, userId, settings.keepVersions());
+    }
+
+    /**
+     * The retention policy: keeps the files of the newest {@code keep} promoted versions (and always the serving one);
+     * older versions keep their figures and lose their file (they can no longer be served).
+     *
+     * @return how many files were deleted
+     */
+    public static int prune(Database db, Path dataDir, long userId, int keep) throws IOException {
+        if (keep < 1) throw new IllegalArgumentException("keep at least 1 version");
+        AdapterVersionStore versions = new AdapterVersionStore(db);
         int kept = 0;
+        int deleted = 0;
         for (AdapterVersion v : versions.list(userId)) {
             if (v.state() != AdapterVersion.State.PROMOTED || v.file() == null) continue;
-            if (++kept <= settings.keepVersions() || v.serving()) continue;
+            if (++kept <= keep || v.serving()) continue;
             versions.fileDeleted(v.id());
-            Files.deleteIfExists(dataDir.resolve(v.file()));
+            Files.deleteIfExists(dataDir.toAbsolutePath().resolve(v.file()));
+            deleted++;
         }
+        return deleted;
     }
 
     private Path runDir(long userId, long jobId) {

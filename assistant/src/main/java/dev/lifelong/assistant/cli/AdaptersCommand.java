@@ -31,6 +31,7 @@ public final class AdaptersCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Option(names = "--serve", paramLabel = "VERSION", description = "Answer with this promoted version from now on.") Integer serve;
     @Option(names = "--base", description = "Answer with the base model, no adapter.") boolean base;
+    @Option(names = "--prune", paramLabel = "KEEP", description = "Delete the files of all but the newest KEEP promoted versions (never the serving one; figures stay). Updates keep 5.") Integer prune;
 
     @Override
     public Integer call() throws Exception {
@@ -50,6 +51,12 @@ public final class AdaptersCommand implements Callable<Integer> {
                     throw new UserFacingException(e.getMessage());
                 }
                 System.out.println(u.name() + " is now answered with v" + serve + " (a running assistant switches with the next answer)");
+                return 0;
+            }
+            if (prune != null) {
+                if (prune < 1) throw new UserFacingException("--prune needs a number of versions to keep, at least 1");
+                int deleted = dev.lifelong.loop.LifelongUpdate.prune(db, dataDir, u.id(), prune);
+                System.out.println("deleted " + deleted + " old adapter file(s); kept the newest " + prune + " and the serving one");
                 return 0;
             }
             if (base) {

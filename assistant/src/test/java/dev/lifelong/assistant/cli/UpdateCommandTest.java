@@ -88,6 +88,8 @@ class UpdateCommandTest {
             assertThat(new AdapterVersionStore(db).serving(Users.OWNER_ID)).isEmpty();
         }
         assertThat(TrainCommandTest.run(cli("adapters", "--serve", "1"), 0)).contains("now answered with v1");
+        assertThat(TrainCommandTest.run(cli("adapters", "--prune", "0"), 2)).contains("at least 1");
+        assertThat(TrainCommandTest.run(cli("adapters", "--prune", "1"), 0)).contains("deleted 0 old adapter file(s)");
     }
 
     @Test
