@@ -96,7 +96,7 @@ class DatabaseTest {
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toAbsolutePath().toString())
                 .hasMessageContaining("schema version 7")
-                .hasMessageContaining("up to 2")
+                .hasMessageContaining("up to 3")
                 .hasMessageContaining("upgrade Lifelong");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
     }
