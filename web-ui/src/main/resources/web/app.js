@@ -24,6 +24,7 @@ const el = {
   trainBar: $('train-bar'), liveLoss: $('live-loss'), versionChart: $('version-chart'), versionsBody: $('versions-body'),
   versionsEmpty: $('versions-empty'), lossChart: $('loss-chart'), runFacts: $('run-facts'), jobsList: $('jobs-list'),
   privateLabel: $('private-label'), privateToggle: $('private-toggle'),
+  modelSettings: $('model-settings'), updateWindow: $('update-window'), keepVersions: $('keep-versions'),
 };
 
 const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
@@ -106,6 +107,8 @@ const api = {
   trainNow: () => request('POST', '/api/adapters/train'),
   serveVersion: (id) => request('POST', `/api/adapters/${id}/serve`),
   serveBase: () => request('POST', '/api/adapters/base'),
+  adapterSettings: (updateWindow) => request('PATCH', '/api/adapters/settings', { updateWindow }),
+  prune: (keep) => request('POST', '/api/adapters/prune', { keep }),
 };
 
 // ---------------------------------------------------------------- SSE
@@ -1237,6 +1240,7 @@ async function renderModel() {
     ? `Answering with your adapter v${o.serving.version} (trained ${new Date(o.serving.createdAt).toLocaleString()}).`
     : 'Answering with the base model: no adapter of yours is serving.';
   el.serveBase.disabled = !o.serving;
+  if (document.activeElement !== el.updateWindow) el.updateWindow.value = o.updateWindow;
   const versions = o.versions;
   el.versionsEmpty.hidden = versions.length > 0;
   el.versionsBody.replaceChildren(...versions.map((v) => {
@@ -1325,6 +1329,15 @@ async function followProgress() {
   }
 }
 
+el.modelSettings.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    await api.adapterSettings(el.updateWindow.value.trim());
+    const { deleted } = await api.prune(Number(el.keepVersions.value));
+    await renderModel();
+    announce(`Saved. ${deleted} old adapter file(s) deleted.`);
+  } catch (err) { reportError(err); }
+});
 el.modelOpen.addEventListener('click', () => openModel().catch(reportError));
 el.modelClose.addEventListener('click', () => el.modelDialog.close());
 el.modelDialog.addEventListener('close', () => { if (progressStream) progressStream.abort(); });

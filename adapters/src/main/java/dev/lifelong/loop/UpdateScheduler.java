@@ -146,7 +146,8 @@ public final class UpdateScheduler implements AutoCloseable {
         for (Users.User u : Users.list(db)) {
             UpdateWindow window;
             try {
-                window = settings.updateWindow(u.id()).map(UpdateWindow::parse).orElse(defaultWindow);
+                var own = settings.updateWindow(u.id());
+                window = own.isPresent() ? (own.get().equals("off") ? null : UpdateWindow.parse(own.get())) : defaultWindow;
             } catch (IllegalArgumentException e) {
                 window = defaultWindow;
             }

@@ -66,6 +66,10 @@ public record UpdateSettings(double replayRatio, int replayMinimum, double heldO
         return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, t, keepVersions, systemPrompt, gate);
     }
 
+    public UpdateSettings withSeed(long s) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, s, threads, keepVersions, systemPrompt, gate);
+    }
+
     public UpdateSettings withKeepVersions(int k) {
         return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, k, systemPrompt, gate);
     }

@@ -41,6 +41,27 @@ final class AdapterRoutes {
             ctx.status(204);
         });
         r.get("/api/adapters/progress", this::progress);
+        r.patch("/api/adapters/settings", ctx -> {
+            var body = Json.object(ctx);
+            for (var it = body.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!f.equals("updateWindow")) throw ApiException.badRequest("unknown_field", "unknown field '" + f + "'; give updateWindow");
+            }
+            String window = Json.requiredString(body, "updateWindow").strip();
+            try {
+                updates.setWindow(ConversationRoutes.userId(ctx), window);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("invalid_value", e.getMessage() + ", or off");
+            }
+            ctx.json(overview(ConversationRoutes.userId(ctx)));
+        });
+        r.post("/api/adapters/prune", ctx -> {
+            var body = Json.object(ctx);
+            if (!body.has("keep") || !body.get("keep").canConvertToInt() || body.get("keep").asInt() < 1 || !body.get("keep").isIntegralNumber()) {
+                throw ApiException.badRequest("invalid_value", "keep must be a whole number of versions, at least 1");
+            }
+            ctx.json(Map.of("deleted", updates.prune(ConversationRoutes.userId(ctx), body.get("keep").asInt())));
+        });
     }
 
     private Map<String, Object> overview(long user) {
@@ -49,6 +70,7 @@ final class AdapterRoutes {
         m.put("versions", updates.versions(user).stream().map(AdapterRoutes::version).toList());
         m.put("jobs", updates.jobs(user).stream().map(AdapterRoutes::job).toList());
         m.put("progress", updates.progress(user).orElse(null));
+        m.put("updateWindow", updates.window(user).map(Object::toString).orElse("off"));
         return m;
     }
 

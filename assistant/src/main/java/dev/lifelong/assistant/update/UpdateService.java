@@ -42,6 +42,7 @@ public final class UpdateService implements AutoCloseable {
     private final AdapterVersionStore versions;
     private final UpdateScheduler scheduler;
     private final Map<Long, Progress> latest = new ConcurrentHashMap<>();
+    private final Optional<UpdateWindow> defaultWindow;
     private final List<Consumer<Progress>> listeners = new CopyOnWriteArrayList<>();
 
     public UpdateService(Database db, ModelManager models, UserAdapters adapters, Path dataDir, UpdateSettings settings,
@@ -52,6 +53,7 @@ public final class UpdateService implements AutoCloseable {
         this.dataDir = dataDir;
         this.settings = settings;
         this.versions = new AdapterVersionStore(db);
+        this.defaultWindow = nightly;
         // With nightly updates off (no default window) only users who set their own window get nightly runs; "train
         // now" always works.
         this.scheduler = new UpdateScheduler(db, this::runJob, Clock.systemDefaultZone(), nightly.orElse(null), idle, tick, new Events());
@@ -101,6 +103,28 @@ public final class UpdateService implements AutoCloseable {
     public void serveBase(long userId) {
         versions.serveBase(userId);
         adapters.invalidate(userId);
+    }
+
+    /** The user's nightly window: their own, else the installation's; empty = no nightly runs. */
+    public Optional<UpdateWindow> window(long userId) {
+        Optional<String> own = new dev.lifelong.memory.UserSettings(db).updateWindow(userId);
+        if (own.isPresent()) return own.get().equals("off") ? Optional.empty() : Optional.of(UpdateWindow.parse(own.get()));
+        return defaultWindow;
+    }
+
+    /**
+     * Sets the user's own nightly window ("HH:MM-HH:MM" or "off").
+     *
+     * @throws IllegalArgumentException with the expected format
+     */
+    public void setWindow(long userId, String window) {
+        if (!window.equals("off")) UpdateWindow.parse(window);
+        new dev.lifelong.memory.UserSettings(db).setUpdateWindow(userId, window);
+    }
+
+    /** Retention: keeps the files of the newest {@code keep} promoted versions (and the serving one). */
+    public int prune(long userId, int keep) throws java.io.IOException {
+        return LifelongUpdate.prune(db, dataDir, userId, keep);
     }
 
     public Runnable subscribe(Consumer<Progress> listener) {

@@ -152,5 +152,14 @@ class LifelongLoopApiTest {
         assertThat(JSON.readTree(priv.body()).get("private").asBoolean()).isTrue();
         assertThat(server.post("/api/messages/999999/rating", "{\"rating\":\"down\"}").statusCode()).isEqualTo(404);
         assertThat(server.post("/api/messages/1/rating", "{\"rating\":\"meh\"}").statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(server.get("/api/adapters").body()).get("updateWindow").asText()).isEqualTo("off"); // the test server's default
+        assertThat(server.patch("/api/adapters/settings", "{\"updateWindow\":\"25:00-26:00\"}").statusCode()).isEqualTo(400);
+        assertThat(server.patch("/api/adapters/settings", "{\"window\":\"01:00-05:00\"}").statusCode()).isEqualTo(400);
+        HttpResponse<String> set = server.patch("/api/adapters/settings", "{\"updateWindow\":\"01:00-05:00\"}");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(set.body()).get("updateWindow").asText()).isEqualTo("01:00-05:00");
+        assertThat(server.post("/api/adapters/prune", "{\"keep\":0}").statusCode()).isEqualTo(400);
+        assertThat(server.post("/api/adapters/prune", "{\"keep\":\"x\"}").statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(server.post("/api/adapters/prune", "{\"keep\":3}").body()).get("deleted").asInt()).isZero();
     }
 }
