@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code ./bench/run NAME [--quick] [--out DIR]}: prints one JSON line per figure and writes them to DIR/NAME.json. */
-@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true, description = "Run a benchmark (serving, training, retrieval).")
+@Command(name = "bench", hidden = true, mixinStandardHelpOptions = true, description = "Run a benchmark (serving, training, retrieval, learning).")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "Benchmark: serving, training or retrieval.") String name;
+    @Parameters(paramLabel = "NAME", description = "Benchmark: serving, training, retrieval or learning.") String name;
     @Option(names = "--quick", description = "A smaller, faster run.") boolean quick;
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default bench-out).") Path out = Path.of("bench-out");
 
@@ -26,7 +26,8 @@ public final class BenchCommand implements Callable<Integer> {
             case "serving" -> ServingBenchmark.run(out.toAbsolutePath(), quick);
             case "training" -> dev.lifelong.assistant.bench.TrainingBenchmark.run(out.toAbsolutePath(), quick);
             case "retrieval" -> dev.lifelong.assistant.bench.RetrievalBenchmark.run(out.toAbsolutePath(), quick);
-            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving, training, retrieval");
+            case "learning" -> dev.lifelong.assistant.bench.LearningBenchmark.run(out.toAbsolutePath(), quick);
+            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving, training, retrieval, learning");
         };
         ObjectMapper json = new ObjectMapper();
         StringBuilder lines = new StringBuilder();
