@@ -1,0 +1,56 @@
+package dev.lifelong.assistant.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./bench/run learning --quick}: the whole pipeline on the tiny model, and the shape of what it writes. */
+@Tag("slow")
+@Timeout(600)
+class LearningBenchmarkTest {
+    @TempDir Path out;
+
+    @Test
+    void quickRunWritesTheReportTableAndCharts() throws Exception {
+        List<Map<String, Object>> figures = LearningBenchmark.run(out, true);
+        assertThat(figures).extracting(f -> f.get("variant")).containsExactly("retrieval-only", "replay-0%", "replay-1%");
+        assertThat(figures).allSatisfy(f -> assertThat(f).containsKeys("acc", "bwt", "fwt", "forgetting", "replayRatio", "machine"));
+
+        JsonNode report = new ObjectMapper().readTree(out.resolve("learning-report.json").toFile());
+        assertThat(report.get("days").asInt()).isEqualTo(2);
+        for (JsonNode v : report.get("variants")) {
+            assertThat(v.get("R")).hasSize(2);
+            assertThat(v.get("R").get(0)).hasSize(2);
+            assertThat(v.get("closedBookSeen")).hasSize(2);
+            assertThat(v.get("withMemorySeen")).hasSize(2);
+            // the figures are the arithmetic of the stored matrix
+            double[][] r = new ObjectMapper().treeToValue(v.get("R"), double[][].class);
+            double[] base = new ObjectMapper().treeToValue(v.get("base"), double[].class);
+            assertThat(v.get("acc").asDouble()).isEqualTo(ContinualMetrics.of(r, base).acc());
+            assertThat(v.get("bwt").asDouble()).isEqualTo(ContinualMetrics.of(r, base).bwt());
+        }
+        JsonNode trained = report.get("variants").get(2);
+        assertThat(trained.get("verdicts")).hasSize(2);
+        assertThat(trained.get("replayRatio").asDouble()).isEqualTo(0.01);
+        assertThat(report.get("variants").get(0).get("verdicts")).isEmpty();
+
+        String table = Files.readString(out.resolve("learning.md"));
+        assertThat(table).contains("| retrieval-only |", "| replay-0% |", "| replay-1% | 1%, ≥ 8 |");
+        for (String png : List.of("learning-accuracy.png", "learning-forgetting.png")) {
+            BufferedImage img = ImageIO.read(out.resolve(png).toFile());
+            assertThat(img).as(png).isNotNull();
+            assertThat(img.getWidth()).isGreaterThan(500);
+        }
+    }
+}
