@@ -60,10 +60,10 @@ final class LearningReport {
     @SuppressWarnings("unchecked")
     static void accuracyChart(List<Map<String, Object>> results, Path file) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        int w = 900;
+        int w = 1000;
         int h = 500;
         int left = 70;
-        int right = 220;
+        int right = 300;
         int top = 40;
         int bottom = 60;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
