@@ -34,4 +34,12 @@ class EvaluationGateTest {
         assertThat(EvaluationGate.judge(metrics(1.5, null, 3.0, 0.4), gate).reasons().get(0)).startsWith("closed-book facts");
         assertThat(EvaluationGate.judge(metrics(Double.NaN, null, 3.0, null), gate).promote()).isFalse();
     }
+
+    @Test
+    void aTinyAbsoluteRiseOfANearZeroLossIsNotForgetting() {
+        var nearZero = new EvaluationGate.Metrics(2.0, 1.5, false, 0.012, 0.030, 3.0, 3.0, 3.0, null, null, 0);
+        assertThat(EvaluationGate.judge(nearZero, gate).promote()).as("+150% but only +0.018 nats").isTrue();
+        var real = new EvaluationGate.Metrics(2.0, 1.5, false, 0.012, 0.074, 3.0, 3.0, 3.0, null, null, 0);
+        assertThat(EvaluationGate.judge(real, gate).promote()).isFalse();
+    }
 }
