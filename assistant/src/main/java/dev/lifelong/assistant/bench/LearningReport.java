@@ -16,9 +16,29 @@ import javax.imageio.ImageIO;
 /** The learning benchmark's Markdown table and PNG charts (drawn with java.awt, headless). */
 final class LearningReport {
     private static final Color[] COLORS = {new Color(0x4063c2), new Color(0xc0563a), new Color(0x2f8f5b), new Color(0x9a5fb4),
-            new Color(0xc49a1a), new Color(0x555555)};
+            new Color(0xc49a1a), new Color(0x555555), new Color(0x1a9aa8), new Color(0xd0609a)};
 
     private LearningReport() {
+    }
+
+    /** Redraws the table and charts from a saved report: {@code LearningReport DIR/learning-report.json OUT_DIR}. */
+    @SuppressWarnings("unchecked")
+    public static void main(String[] args) throws IOException {
+        Map<String, Object> report = new com.fasterxml.jackson.databind.ObjectMapper().readValue(Path.of(args[0]).toFile(), Map.class);
+        List<Map<String, Object>> results = (List<Map<String, Object>>) report.get("variants");
+        for (Map<String, Object> r : results) {
+            for (String k : List.of("replayRatio", "anchor", "acc", "bwt", "fwt", "forgetting", "closedBookFinal", "withMemoryFinal",
+                    "generalChangeFinal", "baseAnswerTokens")) {
+                if (r.get(k) instanceof Number n) r.put(k, n.doubleValue());
+            }
+            r.put("answerTokens", ((List<Number>) r.get("answerTokens")).stream().map(Number::doubleValue).toList());
+            r.put("closedBookSeen", ((List<Number>) r.get("closedBookSeen")).stream().map(n -> n == null ? Double.NaN : n.doubleValue()).toList());
+            r.put("withMemorySeen", ((List<Number>) r.get("withMemorySeen")).stream().map(n -> n == null ? Double.NaN : n.doubleValue()).toList());
+        }
+        Path out = Path.of(args[1]);
+        java.nio.file.Files.writeString(out.resolve("learning.md"), markdown(results, (Integer) report.get("days"), (Boolean) report.get("quick")));
+        accuracyChart(results, out.resolve("learning-accuracy.png"));
+        forgettingChart(results, out.resolve("learning-forgetting.png"));
     }
 
     static String markdown(List<Map<String, Object>> results, int days, boolean quick) {
