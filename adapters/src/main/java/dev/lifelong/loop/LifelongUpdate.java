@@ -276,7 +276,9 @@ public final class LifelongUpdate {
         DatasetBuilder.Curated fresh = builder.interactions(userId, after, until);
         if (fresh.examples().isEmpty()) return null;
         List<DatasetExample> earlier = after > 0 ? builder.interactions(userId, 0, after).examples() : List.of();
-        List<DatasetExample> facts = builder.facts(userId, fresh.report());
+        List<DatasetExample> facts = builder.facts(userId, fresh.report()).stream()
+                .map(e -> new DatasetExample(new ChatExample(e.example().messages(), settings.factWeight()), e.kind(), e.sourceMessageId(), e.at()))
+                .toList();
 
         List<DatasetExample> newTrain = new ArrayList<>(fresh.examples());
         List<DatasetExample> newEval = new ArrayList<>();
@@ -296,8 +298,10 @@ public final class LifelongUpdate {
         oldEval.sort(Comparator.comparingLong(e -> mix(settings.seed() + 1, e)));
         if (oldEval.size() > settings.oldHeldOut()) oldEval = new ArrayList<>(oldEval.subList(0, settings.oldHeldOut()));
 
-        List<ChatExample> train = new ArrayList<>();
-        Stream.of(newTrain, replay.examples(), facts).flatMap(List::stream).forEach(e -> train.add(e.example()));
+        // Weights become repetitions: the trainer normalises each step by its own weight sum and a step holds one
+        // sequence, so a weight would cancel out (measured: corrections "weighted 3x" trained exactly like plain turns).
+        List<ChatExample> train = repeatByWeight(Stream.of(newTrain, replay.examples(), facts).flatMap(List::stream)
+                .map(DatasetExample::example).toList());
         Map<String, Object> counts = new LinkedHashMap<>(fresh.report().ordered());
         counts.put("new_train", newTrain.size());
         counts.put("new_held_out", inSample ? 0 : newEval.size());
@@ -318,6 +322,16 @@ public final class LifelongUpdate {
                 counts, replayInfo, sha256(train));
         writePlan(file, plan);
         return plan;
+    }
+
+    /** Each example {@code round(weight)} times (at least once) with weight 1. */
+    static List<ChatExample> repeatByWeight(List<ChatExample> examples) {
+        List<ChatExample> out = new ArrayList<>();
+        for (ChatExample e : examples) {
+            long copies = Math.max(1, Math.round(e.weight()));
+            for (long k = 0; k < copies; k++) out.add(new ChatExample(e.messages(), 1.0));
+        }
+        return out;
     }
 
     private static long mix(long seed, DatasetExample e) {

@@ -10,10 +10,11 @@ package dev.lifelong.loop;
  * @param oldHeldOut        earlier examples (not replayed) measured for forgetting
  * @param anchor            L2 pull toward the previous adapter (0 = off)
  * @param keepVersions      promoted adapter files kept per user (older ones keep their figures, lose their file)
+ * @param factWeight        loss weight of the closed-book fact examples made from memories (1 = like a chat turn)
  */
 public record UpdateSettings(double replayRatio, int replayMinimum, double heldOutFraction, int oldHeldOut, int rank,
         float alpha, float lr, int epochs, int maxSeqLen, float anchor, long seed, int threads, int keepVersions,
-        String systemPrompt, Gate gate) {
+        String systemPrompt, Gate gate, double factWeight) {
 
     /**
      * Promotion thresholds.
@@ -33,44 +34,49 @@ public record UpdateSettings(double replayRatio, int replayMinimum, double heldO
         if (!(replayRatio >= 0 && replayRatio <= 1)) throw new IllegalArgumentException("replay ratio must be between 0 and 1");
         if (replayMinimum < 0 || oldHeldOut < 0) throw new IllegalArgumentException("counts must be >= 0");
         if (!(heldOutFraction >= 0 && heldOutFraction < 1)) throw new IllegalArgumentException("held-out fraction must be in [0, 1)");
+        if (!(factWeight > 0) || !Double.isFinite(factWeight)) throw new IllegalArgumentException("fact weight must be > 0");
         if (rank < 1 || !(alpha > 0) || !(lr > 0) || epochs < 1 || maxSeqLen < 16 || !(anchor >= 0) || threads < 0 || keepVersions < 1) {
             throw new IllegalArgumentException("invalid update settings: " + this);
         }
     }
 
     public static UpdateSettings defaults() {
-        return new UpdateSettings(0.01, 8, 0.1, 32, 8, 16f, 1e-3f, 3, 512, 0f, 1, 0, 5, null, Gate.defaults());
+        return new UpdateSettings(0.01, 8, 0.1, 32, 8, 16f, 1e-3f, 3, 512, 0f, 1, 0, 5, null, Gate.defaults(), 1.0);
     }
 
     public UpdateSettings withSystemPrompt(String s) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, s, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, s, gate, factWeight);
     }
 
     public UpdateSettings withGate(Gate g) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, g);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, g, factWeight);
     }
 
     public UpdateSettings withReplay(double ratio, int minimum) {
-        return new UpdateSettings(ratio, minimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate);
+        return new UpdateSettings(ratio, minimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate, factWeight);
     }
 
     public UpdateSettings withTraining(int rank, float lr, int epochs) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, 2f * rank, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, 2f * rank, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate, factWeight);
     }
 
     public UpdateSettings withAnchor(float a) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, a, seed, threads, keepVersions, systemPrompt, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, a, seed, threads, keepVersions, systemPrompt, gate, factWeight);
     }
 
     public UpdateSettings withThreads(int t) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, t, keepVersions, systemPrompt, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, t, keepVersions, systemPrompt, gate, factWeight);
+    }
+
+    public UpdateSettings withFactWeight(double w) {
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, keepVersions, systemPrompt, gate, w);
     }
 
     public UpdateSettings withSeed(long s) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, s, threads, keepVersions, systemPrompt, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, s, threads, keepVersions, systemPrompt, gate, factWeight);
     }
 
     public UpdateSettings withKeepVersions(int k) {
-        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, k, systemPrompt, gate);
+        return new UpdateSettings(replayRatio, replayMinimum, heldOutFraction, oldHeldOut, rank, alpha, lr, epochs, maxSeqLen, anchor, seed, threads, k, systemPrompt, gate, factWeight);
     }
 }

@@ -43,9 +43,14 @@ public final class LearningBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A way to run the nights. */
-    record Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor, float lr, int epochs, double maxGeneralLoss) {
+    record Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor, float lr, int epochs, double maxGeneralLoss,
+            double factWeight) {
         Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor) {
-            this(name, train, replayRatio, replayMinimum, anchor, 1e-3f, 3, UpdateSettings.Gate.defaults().maxGeneralLoss());
+            this(name, train, replayRatio, replayMinimum, anchor, 1e-3f, 3, UpdateSettings.Gate.defaults().maxGeneralLoss(), 1.0);
+        }
+
+        Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor, float lr, int epochs, double maxGeneralLoss) {
+            this(name, train, replayRatio, replayMinimum, anchor, lr, epochs, maxGeneralLoss, 1.0);
         }
     }
 
@@ -74,7 +79,15 @@ public final class LearningBenchmark {
                         // the product default trains gently; does a harder push reach the facts? (issue 6: "what would")
                         new Variant("replay-1%, lr 3e-3 x5", true, 0.01, 8, 0f, 3e-3f, 5, 0.02),
                         // ... and if the gate let it give up some general ability?
-                        new Variant("replay-1%, lr 3e-3 x5, general gate +10%", true, 0.01, 8, 0f, 3e-3f, 5, 0.10));
+                        new Variant("replay-1%, lr 3e-3 x5, general gate +10%", true, 0.01, 8, 0f, 3e-3f, 5, 0.10),
+                        // more weight on the fact examples at the default learning rate
+                        new Variant("replay-1%, facts weighted x5", true, 0.01, 8, 0f, 1e-3f, 3, 0.02, 5.0));
+        String only = System.getenv("LIFELONG_LEARNING_VARIANTS");
+        if (only != null && !only.isBlank()) {
+            List<String> names = List.of(only.split(";"));
+            variants = variants.stream().filter(v -> names.contains(v.name())).toList();
+            if (variants.isEmpty()) throw new IllegalArgumentException("LIFELONG_LEARNING_VARIANTS names no variant: " + only);
+        }
         Map<String, Object> machine = MachineInfo.describe();
         List<Map<String, Object>> results = new ArrayList<>();
         for (Variant v : variants) {
@@ -147,7 +160,7 @@ public final class LearningBenchmark {
                 if (v.train()) {
                     UpdateSettings settings = UpdateSettings.defaults().withSystemPrompt(AssistantConfig.DEFAULT_SYSTEM_PROMPT)
                             .withReplay(v.replayRatio(), v.replayMinimum()).withAnchor(v.anchor()).withThreads(threads).withSeed(d + 1)
-                            .withTraining(8, v.lr(), v.epochs())
+                            .withTraining(8, v.lr(), v.epochs()).withFactWeight(v.factWeight())
                             .withGate(new UpdateSettings.Gate(UpdateSettings.Gate.defaults().minPlasticityGain(),
                                     UpdateSettings.Gate.defaults().maxStabilityLoss(), v.maxGeneralLoss(), UpdateSettings.Gate.defaults().maxFactAccuracyDrop()));
                     UpdateJobStore jobs = new UpdateJobStore(assistant.database());
@@ -178,6 +191,7 @@ public final class LearningBenchmark {
         out.put("lr", v.lr());
         out.put("epochs", v.epochs());
         out.put("maxGeneralLoss", v.maxGeneralLoss());
+        out.put("factWeight", v.factWeight());
         out.put("acc", m.acc());
         out.put("bwt", m.bwt());
         out.put("fwt", m.fwt());
