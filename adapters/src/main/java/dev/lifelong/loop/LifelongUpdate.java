@@ -21,14 +21,12 @@ import dev.lifelong.lora.data.ChatExample;
 import dev.lifelong.lora.data.ChatTokenizer;
 import dev.lifelong.lora.data.DatasetFiles;
 import dev.lifelong.lora.data.ExampleReader;
-import dev.lifelong.lora.data.TokenizedDataset;
 import dev.lifelong.lora.data.Turn;
 import dev.lifelong.memory.AdapterVersion;
 import dev.lifelong.memory.AdapterVersionStore;
 import dev.lifelong.memory.Database;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -139,7 +137,7 @@ public final class LifelongUpdate {
         Map<String, Path> sets = new LinkedHashMap<>();
         List<TrainingSequence> train;
         try (ChatTokenizer tokenizer = ChatTokenizer.open(base)) {
-            train = tokenize(tokenizer, plan.train).sequences();
+            train = tokenizer.tokenize(plan.train, settings.maxSeqLen()).sequences();
             if (train.isEmpty()) throw new UpdateException("no training example fits the model after tokenizing", null);
             sets.put("new", writeSet(runDir, "new", tokenizer, plan.newEval));
             if (!plan.oldEval.isEmpty()) sets.put("old", writeSet(runDir, "old", tokenizer, plan.oldEval));
@@ -419,12 +417,8 @@ public final class LifelongUpdate {
         }
     }
 
-    private TokenizedDataset tokenize(ChatTokenizer tokenizer, List<ChatExample> examples) {
-        return tokenizer.tokenize(examples, settings.maxSeqLen());
-    }
-
     private Path writeSet(Path runDir, String name, ChatTokenizer tokenizer, List<ChatExample> examples) throws IOException {
-        List<TrainingSequence> seqs = tokenize(tokenizer, examples).sequences();
+        List<TrainingSequence> seqs = tokenizer.tokenize(examples, settings.maxSeqLen()).sequences();
         if (seqs.isEmpty()) return null;
         Path file = runDir.resolve(name + ".eval.seqs");
         SequenceFiles.write(file, seqs);
@@ -506,9 +500,5 @@ public final class LifelongUpdate {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

@@ -26,13 +26,8 @@ public final class UpdateJobStore {
     /** Queues an update for the user, or returns the one already queued or running (one per user at a time). */
     public UpdateJob enqueue(long userId, UpdateJob.Origin origin) {
         return database.inTransaction(connection -> {
-            try (PreparedStatement q = connection.prepareStatement("SELECT " + COLUMNS + " FROM update_jobs WHERE user_id = ?"
-                    + " AND state IN ('queued', 'running') ORDER BY id LIMIT 1")) {
-                q.setLong(1, userId);
-                try (ResultSet rs = q.executeQuery()) {
-                    if (rs.next()) return read(rs);
-                }
-            }
+            Optional<UpdateJob> open = active(connection, userId);
+            if (open.isPresent()) return open.get();
             long now = database.clock().millis();
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO update_jobs (user_id, origin, state, not_before,"
                     + " created_at) VALUES (?, ?, 'queued', ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
@@ -56,12 +51,10 @@ public final class UpdateJobStore {
      */
     public UpdateJob startNow(long userId, UpdateJob.Origin origin) {
         return database.inTransaction(connection -> {
-            try (PreparedStatement q = connection.prepareStatement("SELECT id, state FROM update_jobs WHERE user_id = ?"
-                    + " AND state IN ('queued', 'running') ORDER BY id LIMIT 1")) {
-                q.setLong(1, userId);
-                try (ResultSet rs = q.executeQuery()) {
-                    if (rs.next()) throw new IllegalStateException("update job " + rs.getLong(1) + " is already " + rs.getString(2) + " for this user");
-                }
+            Optional<UpdateJob> open = active(connection, userId);
+            if (open.isPresent()) {
+                throw new IllegalStateException("update job " + open.get().id() + " is already "
+                        + open.get().state().name().toLowerCase(Locale.ROOT) + " for this user");
             }
             long now = database.clock().millis();
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO update_jobs (user_id, origin, state, attempts,"
@@ -210,6 +203,17 @@ public final class UpdateJobStore {
             }
             return null;
         });
+    }
+
+    /** The user's queued or running job, if any (there is at most one). */
+    private static Optional<UpdateJob> active(Connection connection, long userId) throws SQLException {
+        try (PreparedStatement q = connection.prepareStatement("SELECT " + COLUMNS + " FROM update_jobs WHERE user_id = ?"
+                + " AND state IN ('queued', 'running') ORDER BY id LIMIT 1")) {
+            q.setLong(1, userId);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        }
     }
 
     private static Optional<UpdateJob> find(Connection connection, long id) throws SQLException {
