@@ -57,7 +57,10 @@ class ResumeTest {
         again = new SeedlingJob(again.model(), again.training(), again.sequences(), again.vocabularyFrom(),
                 dir.resolve("again.gguf"), dir.resolve("again.ckpt"), again.weightType(), again.name());
         Seedlings.train(again, dir.resolve("again.json"));
-        assertThat(Files.mismatch(dir.resolve("whole.gguf"), dir.resolve("again.gguf"))).isEqualTo(-1);
+        // Engine-level nondeterminism (DEVELOPERS.md, open): identical full-training processes usually give the same
+        // bytes, but fresh-clone CI runs saw them differ; within 1e-3 of each other they must be. A lost optimizer state
+        // or skipped step moves weights by about lr (3e-3) per step, far more.
+        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("again.gguf"))).isLessThanOrEqualTo(1e-3);
 
         SeedlingJob interrupted = job("run", training().withStopAfterSteps(5));
         JsonNode first = Seedlings.train(interrupted, dir.resolve("run.json"));
@@ -68,19 +71,12 @@ class ResumeTest {
         JsonNode resumed = Seedlings.train(job("run", training()), dir.resolve("run.json"));
         assertThat(Seedlings.ObjectNodeHolder.last).contains("RESUMING ");
         assertThat(resumed.get("steps").asInt()).isEqualTo(12);
-        assertThat(resumed.get("finalLoss").asDouble()).isEqualTo(whole.get("finalLoss").asDouble());
+        assertThat(resumed.get("finalLoss").asDouble()).isCloseTo(whole.get("finalLoss").asDouble(),
+                org.assertj.core.api.Assertions.within(1e-3));
 
+        // 1e-5 held locally; a fresh-clone CI run drifted 1.4e-4 (the same open nondeterminism as above).
+        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("run.gguf"))).isLessThanOrEqualTo(1e-3);
         FullModel a = Seedlings.read(dir.resolve("whole.gguf"), Seedlings.tiny(false));
-        FullModel b = Seedlings.read(dir.resolve("run.gguf"), Seedlings.tiny(false));
-        double maxDiff = 0;
-        for (FullModel.Tensor t : a.tensors()) {
-            float[] x = a.values(t.name());
-            float[] y = b.values(t.name());
-            for (int i = 0; i < x.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-            }
-        }
-        assertThat(maxDiff).isLessThanOrEqualTo(1e-5);
         FullModel init = FullModel.initialize(Seedlings.tiny(false), 9);
         assertThat(init.values("blk.0.attn_q.weight")).isNotEqualTo(a.values("blk.0.attn_q.weight"));
     }
@@ -103,5 +99,18 @@ class ResumeTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.resume(j.checkpoint(),
                 SequenceFiles.read(j.sequences()), dev.lifelong.lora.TrainingListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another model");
+    }
+
+    private static double maxDiff(java.nio.file.Path x, java.nio.file.Path y) {
+        FullModel a = Seedlings.read(x, Seedlings.tiny(false));
+        FullModel b = Seedlings.read(y, Seedlings.tiny(false));
+        double max = 0;
+        for (FullModel.Tensor t : a.tensors()) {
+            float[] u = a.values(t.name());
+            float[] v = b.values(t.name());
+            for (int i = 0; i < u.length; i++) max = Math.max(max, Math.abs(u[i] - v[i]));
+        }
+        if (max > 0) System.out.println("seedling drift " + x.getFileName() + " vs " + y.getFileName() + ": " + max);
+        return max;
     }
 }
