@@ -25,6 +25,15 @@ const el = {
   versionsEmpty: $('versions-empty'), lossChart: $('loss-chart'), runFacts: $('run-facts'), jobsList: $('jobs-list'),
   privateLabel: $('private-label'), privateToggle: $('private-toggle'),
   modelSettings: $('model-settings'), updateWindow: $('update-window'), keepVersions: $('keep-versions'),
+  loginScreen: $('login-screen'), loginSetup: $('login-setup'), loginError: $('login-error'), loginForm: $('login-form'),
+  loginName: $('login-name'), loginPassword: $('login-password'), loginKeyForm: $('login-key-form'), loginKey: $('login-key'),
+  accountOpen: $('account-open'), accountName: $('account-name'), accountDialog: $('account-dialog'), accountClose: $('account-close'),
+  accountWho: $('account-who'), accountNoPassword: $('account-nopassword'), passwordForm: $('password-form'),
+  passwordCurrent: $('password-current'), passwordCurrentLabel: $('password-current-label'), passwordNew: $('password-new'),
+  passwordUsername: $('password-username'), keyForm: $('key-form'), keyName: $('key-name'), keyMemory: $('key-memory'),
+  keySecret: $('key-secret'), keyList: $('key-list'), usersSection: $('users-section'), userForm: $('user-form'),
+  userName: $('user-name'), userPassword: $('user-password'), userSecret: $('user-secret'), userList: $('user-list'),
+  logout: $('logout'),
 };
 
 const OFFLINE_MESSAGE = 'Lifelong server is not reachable — is it running?';
@@ -39,6 +48,7 @@ const state = {
   editing: false,
   statusTimer: null,
   healthTimer: null,
+  me: null,              // {user, via, csrfToken} once signed in
 };
 
 // ---------------------------------------------------------------- HTTP
@@ -51,9 +61,12 @@ class ApiError extends Error {
 async function request(method, path, body, options = {}) {
   let response;
   try {
+    const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    // the session cookie alone cannot change anything: a state-changing request echoes the CSRF token
+    if (method !== 'GET' && state.me && state.me.csrfToken) headers['X-CSRF-Token'] = state.me.csrfToken;
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: options.signal,
     });
@@ -63,6 +76,7 @@ async function request(method, path, body, options = {}) {
     throw new ApiError(OFFLINE_MESSAGE, 0, 'network');
   }
   if (state.offline) goOnline();
+  if (response.status === 401 && !options.noLoginScreen) { state.me = null; showLogin(); }
   if (!response.ok) throw await apiErrorFrom(response);
   if (options.raw) return response;
   if (response.status === 204) return null;
@@ -81,6 +95,18 @@ async function apiErrorFrom(response) {
 }
 
 const api = {
+  authStatus: () => request('GET', '/api/auth/status', undefined, { noLoginScreen: true }),
+  login: (name, password) => request('POST', '/api/auth/login', { name, password }, { noLoginScreen: true }),
+  loginWithKey: (key) => request('POST', '/api/auth/login', { key }, { noLoginScreen: true }),
+  logout: () => request('POST', '/api/auth/logout', {}),
+  changePassword: (current, next) => request('POST', '/api/auth/password', current ? { current, new: next } : { new: next }),
+  keys: () => request('GET', '/api/keys'),
+  createKey: (name, memory) => request('POST', '/api/keys', { name, memory }),
+  revokeKey: (id) => request('DELETE', `/api/keys/${id}`),
+  keyMemory: (id, memory) => request('PATCH', `/api/keys/${id}`, { memory }),
+  users: () => request('GET', '/api/users'),
+  addUser: (name, password) => request('POST', '/api/users', password ? { name, password } : { name }),
+  removeUser: (id) => request('DELETE', `/api/users/${id}`),
   status: () => request('GET', '/api/status'),
   loadModel: (path) => request('POST', '/api/model', { path }),
   download: (id) => request('POST', '/api/model/download', { id }),
@@ -1355,10 +1381,181 @@ el.serveBase.addEventListener('click', async () => {
 
 // ---------------------------------------------------------------- start
 
+// ---------------------------------------------------------------- accounts
+
+function showLogin(setupNeeded) {
+  el.app.hidden = true;
+  el.loginScreen.hidden = false;
+  if (setupNeeded !== undefined) el.loginSetup.hidden = !setupNeeded;
+  el.loginName.focus();
+}
+
+function signedIn(me) {
+  state.me = me;
+  el.loginScreen.hidden = true;
+  el.loginError.hidden = true;
+  el.app.hidden = false;
+  el.accountName.textContent = `Account (${me.user.name})`;
+}
+
+/** Signs in from the first-visit link (#login-key=…), or finds the session; false when the login screen is up. */
+async function authenticate() {
+  const key = (/^#login-key=([A-Za-z0-9_-]+)$/.exec(location.hash) || [])[1];
+  if (key) {
+    history.replaceState(null, '', location.pathname + location.search); // the key leaves the address bar
+    try { signedIn(await api.loginWithKey(key)); return true; } catch (e) { showLoginError(e); }
+  }
+  const status = await api.authStatus();
+  if (status.signedIn) { signedIn(status); return true; }
+  showLogin(status.setupNeeded);
+  return false;
+}
+
+function showLoginError(e) {
+  el.loginError.textContent = e.message;
+  el.loginError.hidden = false;
+}
+
+async function afterLogin(me) {
+  signedIn(me);
+  el.loginPassword.value = '';
+  el.loginKey.value = '';
+  await startApp();
+}
+
+el.loginForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try { await afterLogin(await api.login(el.loginName.value.trim(), el.loginPassword.value)); } catch (err) { showLoginError(err); }
+});
+el.loginKeyForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try { await afterLogin(await api.loginWithKey(el.loginKey.value.trim())); } catch (err) { showLoginError(err); }
+});
+
+async function openAccount() {
+  el.keySecret.hidden = true;
+  el.userSecret.hidden = true;
+  await renderAccount();
+  if (!el.accountDialog.open) el.accountDialog.showModal();
+}
+
+async function renderAccount() {
+  const status = await api.authStatus();
+  if (!status.signedIn) { showLogin(status.setupNeeded); return; }
+  state.me = status;
+  const u = status.user;
+  el.accountWho.textContent = `Signed in as ${u.name} (${u.role}).`;
+  el.passwordUsername.value = u.name;
+  el.accountNoPassword.hidden = u.hasPassword;
+  el.passwordCurrentLabel.hidden = !u.hasPassword;
+  const keys = await api.keys();
+  el.keyList.replaceChildren(...keys.map((k) => {
+    const li = document.createElement('li');
+    li.className = 'memory-item';
+    li.dataset.testid = 'key-item';
+    const text = document.createElement('span');
+    const used = k.lastUsedAt ? `last used ${new Date(k.lastUsedAt).toLocaleString()}` : 'never used';
+    text.textContent = `${k.name} — ${k.prefix}… — ${k.revokedAt ? 'revoked' : used}`;
+    li.append(text);
+    if (!k.revokedAt) {
+      const mem = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.checked = k.memory;
+      box.addEventListener('change', () => api.keyMemory(k.id, box.checked).catch(reportError));
+      mem.append(box, ' memory');
+      const revoke = document.createElement('button');
+      revoke.className = 'btn small danger';
+      revoke.type = 'button';
+      revoke.textContent = 'Revoke';
+      revoke.dataset.testid = 'key-revoke';
+      revoke.addEventListener('click', async () => { try { await api.revokeKey(k.id); await renderAccount(); } catch (e) { reportError(e); } });
+      li.append(' ', mem, ' ', revoke);
+    }
+    return li;
+  }));
+  el.usersSection.hidden = u.role !== 'owner';
+  if (u.role === 'owner') {
+    const users = await api.users();
+    el.userList.replaceChildren(...users.map((x) => {
+      const li = document.createElement('li');
+      li.className = 'memory-item';
+      li.dataset.testid = 'user-item';
+      const text = document.createElement('span');
+      text.textContent = `${x.name} (${x.role}${x.hasPassword ? '' : ', no password'})`;
+      li.append(text);
+      if (x.role !== 'owner') {
+        const remove = document.createElement('button');
+        remove.className = 'btn small danger';
+        remove.type = 'button';
+        remove.textContent = 'Remove';
+        remove.dataset.testid = 'user-remove';
+        remove.addEventListener('click', async () => {
+          if (!window.confirm(`Remove ${x.name} with all their conversations, memories and models?`)) return;
+          try { await api.removeUser(x.id); await renderAccount(); announce(`${x.name} removed.`); } catch (e) { reportError(e); }
+        });
+        li.append(' ', remove);
+      }
+      return li;
+    }));
+  }
+}
+
+el.accountOpen.addEventListener('click', () => openAccount().catch(reportError));
+el.accountClose.addEventListener('click', () => el.accountDialog.close());
+el.passwordForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    await api.changePassword(el.passwordCurrent.value, el.passwordNew.value);
+    el.passwordCurrent.value = '';
+    el.passwordNew.value = '';
+    await renderAccount();
+    announce('Password changed. Other sessions were signed out.');
+  } catch (err) { reportError(err); }
+});
+el.keyForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const k = await api.createKey(el.keyName.value.trim() || 'key', el.keyMemory.checked);
+    el.keyName.value = '';
+    await renderAccount();
+    el.keySecret.textContent = `New key (shown once, copy it now): ${k.secret}`;
+    el.keySecret.hidden = false;
+  } catch (err) { reportError(err); }
+});
+el.userForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const created = await api.addUser(el.userName.value.trim(), el.userPassword.value || undefined);
+    el.userName.value = '';
+    el.userPassword.value = '';
+    await renderAccount();
+    el.userSecret.textContent = `${created.name}'s API key (shown once; they can also sign in with it): ${created.apiKey}`;
+    el.userSecret.hidden = false;
+  } catch (err) { reportError(err); }
+});
+el.logout.addEventListener('click', async () => {
+  try { await api.logout(); } catch { /* signed out anyway */ }
+  state.me = null;
+  el.accountDialog.close();
+  location.reload();
+});
+
 async function start() {
   setupMarkdown();
   updateComposer();
   renderMessages();
+  try {
+    if (!(await authenticate())) return;
+  } catch (e) {
+    el.chat.hidden = false;
+    reportError(e);
+    return;
+  }
+  await startApp();
+}
+
+async function startApp() {
   try {
     await Promise.all([refreshStatus(), loadConversations()]);
     await openFromUrl();

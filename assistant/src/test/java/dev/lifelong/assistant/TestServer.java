@@ -18,11 +18,27 @@ import java.util.function.Predicate;
 public final class TestServer implements AutoCloseable {
     public final Assistant assistant;
     public final Path dataDir;
+    /** The API key every request carries (the owner's, from owner.key, unless {@link #as} chose another). */
+    public final String apiKey;
+    private final boolean owner;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestServer(Assistant assistant, Path dataDir) {
+    private TestServer(Assistant assistant, Path dataDir, String apiKey, boolean owner) {
         this.assistant = assistant;
         this.dataDir = dataDir;
+        this.apiKey = apiKey;
+        this.owner = owner;
+    }
+
+    /** The same server seen by another caller: requests carry {@code key} (null: no credentials at all). */
+    public TestServer as(String key) { return new TestServer(assistant, dataDir, key, false); }
+
+    /** Adds a member through the owner's API and returns a client that uses their first key. */
+    public TestServer newUser(String name) {
+        var res = post("/api/users", "{\"name\":\"" + name + "\"}");
+        if (res.statusCode() != 201) throw new AssertionError("adding user " + name + ": " + res.statusCode() + " " + res.body());
+        String key = res.body().replaceAll(".*\"apiKey\":\"([^\"]+)\".*", "$1");
+        return as(key);
     }
 
     public static TestServer start(Path dataDir, Path model, int contextSize, int maxTokens) {
@@ -32,7 +48,8 @@ public final class TestServer implements AutoCloseable {
     public static TestServer start(Path dataDir, Path model, int contextSize, int maxTokens, Path seedling) {
         AssistantConfig config = new AssistantConfig(dataDir, "127.0.0.1", 0, model, 2, 0, contextSize, 2, maxTokens, 0f,
                 AssistantConfig.DEFAULT_SYSTEM_PROMPT, "off");
-        return new TestServer(Assistant.start(config, seedling == null ? dataDir.resolve("no-seedling.gguf") : seedling), dataDir);
+        Assistant assistant = Assistant.start(config, seedling == null ? dataDir.resolve("no-seedling.gguf") : seedling);
+        return new TestServer(assistant, dataDir, assistant.ownerKey(), true);
     }
 
     public URI uri(String path) { return URI.create(assistant.url()).resolve(path); }
@@ -55,7 +72,9 @@ public final class TestServer implements AutoCloseable {
                 .method(method, HttpRequest.BodyPublishers.ofString(json));
     }
 
-    private HttpResponse<String> send(HttpRequest.Builder b) {
+    /** Sends a request built by the caller, with this client's key added. */
+    public HttpResponse<String> send(HttpRequest.Builder b) {
+        if (apiKey != null) b.setHeader("Authorization", "Bearer " + apiKey);
         try {
             return http.send(b.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -73,7 +92,9 @@ public final class TestServer implements AutoCloseable {
     public List<Event> stream(String path, String json, Predicate<Event> stopAfter) {
         List<Event> events = new ArrayList<>();
         try {
-            HttpResponse<java.io.InputStream> res = http.send(request(path, "POST", json).timeout(Duration.ofSeconds(120)).build(),
+            HttpRequest.Builder b = request(path, "POST", json).timeout(Duration.ofSeconds(120));
+            if (apiKey != null) b.setHeader("Authorization", "Bearer " + apiKey);
+            HttpResponse<java.io.InputStream> res = http.send(b.build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (var in = res.body(); var reader = new java.io.BufferedReader(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))) {
                 if (res.statusCode() != 200) {
@@ -119,5 +140,5 @@ public final class TestServer implements AutoCloseable {
     }
 
     @Override
-    public void close() { assistant.close(); }
+    public void close() { if (owner) assistant.close(); }
 }

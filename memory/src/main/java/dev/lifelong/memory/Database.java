@@ -150,6 +150,11 @@ public final class Database implements AutoCloseable {
         return memories;
     }
 
+    /** Users, API keys and sessions. */
+    public Accounts accounts() {
+        return new Accounts(this);
+    }
+
     Clock clock() {
         return clock;
     }

@@ -32,7 +32,8 @@ final class MigrationRunner {
     private static final List<String> STANDARD = List.of(
             "db/migration/V1__init.sql",
             "db/migration/V2__memories.sql",
-            "db/migration/V3__lifelong_loop.sql");
+            "db/migration/V3__lifelong_loop.sql",
+            "db/migration/V4__accounts.sql");
 
     record Migration(int version, String description, String resource) {
     }

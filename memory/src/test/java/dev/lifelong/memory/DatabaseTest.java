@@ -42,7 +42,7 @@ class DatabaseTest {
     @Test
     void freshDatabaseHasLatestSchemaAndTheOwner() {
         try (Database db = Database.open(dir.resolve("lifelong.db"))) {
-            assertThat(db.schemaVersion()).isEqualTo(MigrationRunner.standard().latestVersion()).isEqualTo(3);
+            assertThat(db.schemaVersion()).isEqualTo(MigrationRunner.standard().latestVersion()).isEqualTo(4);
             String owner = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT name FROM users WHERE id = 1")) {
                     return rs.next() ? rs.getString(1) : null;
@@ -67,8 +67,8 @@ class DatabaseTest {
             firstVersions = schemaVersionRows(db);
         }
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(3);
-            assertThat(schemaVersionRows(db)).isEqualTo(firstVersions).hasSize(3);
+            assertThat(db.schemaVersion()).isEqualTo(4);
+            assertThat(schemaVersionRows(db)).isEqualTo(firstVersions).hasSize(4);
             assertThat(db.conversations().list(OWNER_ID)).containsExactly(conversation);
             assertThat(db.messages().list(conversation.id())).isEqualTo(written);
 
@@ -96,7 +96,7 @@ class DatabaseTest {
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toAbsolutePath().toString())
                 .hasMessageContaining("schema version 7")
-                .hasMessageContaining("up to 3")
+                .hasMessageContaining("up to 4")
                 .hasMessageContaining("upgrade Lifelong");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
     }
@@ -129,10 +129,10 @@ class DatabaseTest {
             db.conversations().create(OWNER_ID, "old");
         }
         MigrationRunner v2 = new MigrationRunner(List.of(
-                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/test-migration/V4__add_pinned.sql"));
+                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/test-migration/V5__add_pinned.sql"));
         try (Database db = Database.open(file, java.time.Clock.systemUTC(), v2)) {
-            assertThat(db.schemaVersion()).isEqualTo(4);
-            assertThat(schemaVersionRows(db)).hasSize(4);
+            assertThat(db.schemaVersion()).isEqualTo(5);
+            assertThat(schemaVersionRows(db)).hasSize(5);
             int pinned = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT pinned FROM conversations")) {
                     rs.next();
@@ -144,7 +144,7 @@ class DatabaseTest {
         }
         // The V1-only code now meets a V2 database.
         assertThatThrownBy(() -> Database.open(file)).isInstanceOf(StorageException.class)
-                .hasMessageContaining("schema version 4");
+                .hasMessageContaining("schema version 5");
     }
 
     @Test
@@ -154,13 +154,13 @@ class DatabaseTest {
             db.conversations().create(OWNER_ID, "survives");
         }
         MigrationRunner broken = new MigrationRunner(List.of(
-                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/test-migration/V4__broken.sql"));
+                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/test-migration/V5__broken.sql"));
         assertThatThrownBy(() -> Database.open(file, java.time.Clock.systemUTC(), broken))
                 .isInstanceOf(StorageException.class)
-                .hasMessageContaining("V4__broken.sql")
+                .hasMessageContaining("V5__broken.sql")
                 .hasMessageContaining("rolled back");
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(3);
+            assertThat(db.schemaVersion()).isEqualTo(4);
             boolean halfTable = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery(
                         "SELECT 1 FROM sqlite_master WHERE name = 'half_done'")) {
@@ -273,7 +273,7 @@ class DatabaseTest {
     void emptyExistingFileBecomesAFreshDatabase() throws Exception {
         Path file = Files.createFile(dir.resolve("lifelong.db"));
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(3);
+            assertThat(db.schemaVersion()).isEqualTo(4);
         }
     }
 

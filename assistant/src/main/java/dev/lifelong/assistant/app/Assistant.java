@@ -34,9 +34,14 @@ public final class Assistant implements AutoCloseable {
 
     private final dev.lifelong.assistant.update.UserAdapters adapters;
     private final dev.lifelong.assistant.update.UpdateService updates;
+    private final dev.lifelong.assistant.auth.AccountService accounts;
+    private final Path ownerKey;
 
     private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
-            MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates) {
+            MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates,
+            dev.lifelong.assistant.auth.AccountService accounts, Path ownerKey) {
+        this.accounts = accounts;
+        this.ownerKey = ownerKey;
         this.extraction = extraction;
         this.adapters = adapters;
         this.updates = updates;
@@ -81,10 +86,13 @@ public final class Assistant implements AutoCloseable {
             var updates = new dev.lifelong.assistant.update.UpdateService(db, models, adapters, config.dataDir(),
                     dev.lifelong.loop.UpdateSettings.defaults().withSystemPrompt(config.systemPrompt()), config.nightlyWindow(),
                     chat::idle, java.time.Duration.ofMinutes(1));
+            var accounts = new dev.lifelong.assistant.auth.AccountService(db, config.dataDir(), Clock.systemUTC());
+            accounts.onUserRemoved(adapters::invalidate);
+            Path ownerKey = accounts.ensureOwnerKey();
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
-                    db.messages(), config.chatGenerationOptions(), updates);
+                    db.messages(), config.chatGenerationOptions(), updates, accounts, false);
             updates.start();
-            return new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates);
+            return new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
         } catch (RuntimeException e) {
             models.close();
             db.close();
@@ -115,6 +123,20 @@ public final class Assistant implements AutoCloseable {
     }
 
     public ModelManager models() { return models; }
+
+    public dev.lifelong.assistant.auth.AccountService accounts() { return accounts; }
+
+    /** DIR/owner.key: the owner's API key (mode 600). */
+    public Path ownerKeyFile() { return ownerKey; }
+
+    /** The owner's API key, read from owner.key. */
+    public String ownerKey() {
+        try {
+            return java.nio.file.Files.readString(ownerKey).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     public Database database() { return db; }
 

@@ -31,6 +31,9 @@ public final class ServeCommand implements Runnable {
     @Option(names = "--max-tokens", description = "Default longest answer in tokens (default 512).") Integer maxTokens;
     @Option(names = "--temperature", description = "Sampling temperature for chat (default 0.7).") Float temperature;
     @Option(names = "--system-prompt", description = "System prompt of every conversation.") String systemPrompt;
+    @Option(names = "--allow-remote", description = "Allow binding to a non-loopback --host (prints a warning without TLS).") Boolean allowRemote;
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 keystore for HTTPS.") Path tlsKeystore;
+    @Option(names = "--tls-keystore-password", description = "Password of the TLS keystore.") String tlsKeystorePassword;
     @Option(names = "--update-window", paramLabel = "HH:MM-HH:MM|off", description = "Nightly adapter update window, local time (default 02:00-06:00).") String updateWindow;
 
     @Override
@@ -79,6 +82,9 @@ public final class ServeCommand implements Runnable {
         o.put("temperature", temperature == null ? null : temperature.toString());
         o.put("system-prompt", systemPrompt);
         o.put("update-window", updateWindow);
+        o.put("allow-remote", allowRemote == null ? null : allowRemote.toString());
+        o.put("tls-keystore", tlsKeystore == null ? null : tlsKeystore.toString());
+        o.put("tls-keystore-password", tlsKeystorePassword);
         return o;
     }
 
@@ -94,8 +100,19 @@ public final class ServeCommand implements Runnable {
             System.out.println();
             System.out.print(choices(assistant.models().choices(), assistant.url()));
         }
+        System.out.println("  key    " + assistant.ownerKeyFile() + " (the owner's API key)");
+        if (!AssistantConfig.isLoopback(config.host()) && !config.tls()) {
+            System.out.println();
+            System.out.println("WARNING: listening on " + config.host() + " without TLS: passwords, API keys and chats cross the"
+                    + " network in clear text. Configure --tls-keystore, or keep --host 127.0.0.1.");
+        }
         System.out.println();
         System.out.println("Lifelong is running at " + assistant.url());
+        if (assistant.accounts().setupNeeded()) {
+            // the link carries the owner's key in the fragment, which browsers never send to a server
+            System.out.println("First visit: open " + assistant.url() + "#login-key=" + assistant.ownerKey());
+            System.out.println("  (signs you in as the owner; then set a password under Account)");
+        }
         System.out.println("Press Ctrl+C to stop.");
         System.out.flush();
     }

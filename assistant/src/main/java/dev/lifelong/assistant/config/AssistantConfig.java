@@ -12,7 +12,14 @@ import java.util.List;
  */
 public record AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers,
                               int contextSize, int parallel, int maxTokens, float temperature, String systemPrompt,
-                              String updateWindow) {
+                              String updateWindow, boolean allowRemote, Path tlsKeystore, String tlsKeystorePassword) {
+
+    /** Loopback only, no TLS: what tests and benchmarks use. */
+    public AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers, int contextSize,
+            int parallel, int maxTokens, float temperature, String systemPrompt, String updateWindow) {
+        this(dataDir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt,
+                updateWindow, false, null, null);
+    }
 
     public static final String FILE_NAME = "config.properties";
     public static final String DEFAULT_UPDATE_WINDOW = "02:00-06:00";
@@ -34,7 +41,11 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
             new Setting("temperature", "--temperature", "0.7", "Sampling temperature for chat answers (0 = greedy)."),
             new Setting("system-prompt", "--system-prompt", DEFAULT_SYSTEM_PROMPT, "System prompt of every conversation."),
             new Setting("update-window", "--update-window", DEFAULT_UPDATE_WINDOW,
-                    "Local time window of the nightly adapter update (HH:MM-HH:MM), or 'off'. Users can set their own."));
+                    "Local time window of the nightly adapter update (HH:MM-HH:MM), or 'off'. Users can set their own."),
+            new Setting("allow-remote", "--allow-remote", "false",
+                    "Allow a host other than loopback (other machines can then reach the sign-in page and the API)."),
+            new Setting("tls-keystore", "--tls-keystore", "(none)", "PKCS#12 keystore with the certificate and key for HTTPS."),
+            new Setting("tls-keystore-password", "--tls-keystore-password", "(none)", "Password of the TLS keystore."));
 
     public AssistantConfig {
         if (updateWindow == null) updateWindow = DEFAULT_UPDATE_WINDOW;
@@ -47,6 +58,13 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
         }
         if (port < 0 || port > 65535) throw new ConfigException("port must be between 0 and 65535, not " + port);
         if (host == null || host.isBlank()) throw new ConfigException("host must not be empty");
+        if (!isLoopback(host) && !allowRemote) {
+            throw new ConfigException("host " + host + " would let other machines reach Lifelong; keep 127.0.0.1, or say"
+                    + " so explicitly with --allow-remote (config allow-remote=true), ideally with --tls-keystore");
+        }
+        if (tlsKeystore != null && !java.nio.file.Files.isRegularFile(tlsKeystore)) {
+            throw new ConfigException("tls-keystore " + tlsKeystore + " does not exist");
+        }
         if (maxTokens < 1) throw new ConfigException("max-tokens must be at least 1");
         if (temperature < 0 || temperature > 2) throw new ConfigException("temperature must be between 0 and 2");
         try {
@@ -63,7 +81,17 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
     }
 
     public AssistantConfig withDataDir(Path dir) {
-        return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt, updateWindow);
+        return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature,
+                systemPrompt, updateWindow, allowRemote, tlsKeystore, tlsKeystorePassword);
+    }
+
+    public boolean tls() { return tlsKeystore != null; }
+
+    /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+    public static boolean isLoopback(String host) {
+        String h = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        return h.equals("localhost") || h.equals("::1") || h.matches("127(\\.\\d{1,3}){3}");
     }
 
     /** The default nightly window, or empty when nightly updates are off ("train now" still works). */

@@ -40,7 +40,11 @@ public final class ConfigLoader {
                 intValue(values, "max-tokens", 512, source),
                 floatValue(values, "temperature", 0.7f, source),
                 values.getOrDefault("system-prompt", AssistantConfig.DEFAULT_SYSTEM_PROMPT),
-                values.getOrDefault("update-window", AssistantConfig.DEFAULT_UPDATE_WINDOW).trim());
+                values.getOrDefault("update-window", AssistantConfig.DEFAULT_UPDATE_WINDOW).trim(),
+                booleanValue(values, "allow-remote", false, source),
+                values.get("tls-keystore") == null || values.get("tls-keystore").isBlank() ? null
+                        : Path.of(values.get("tls-keystore").trim()).toAbsolutePath().normalize(),
+                values.get("tls-keystore-password"));
     }
 
     static Map<String, String> readFile(Path file) {
@@ -85,6 +89,16 @@ public final class ConfigLoader {
             Files.deleteIfExists(tmp);
             if (!Files.exists(file)) throw e;
         }
+    }
+
+    private static boolean booleanValue(Map<String, String> values, String key, boolean dflt, String source) {
+        String v = values.get(key);
+        if (v == null || v.isBlank()) return dflt;
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(key + " must be true or false, not '" + v.trim() + "' " + source);
+        };
     }
 
     private static int intValue(Map<String, String> values, String key, int dflt, String source) {

@@ -4,7 +4,6 @@ import dev.lifelong.assistant.chat.ChatEvents;
 import dev.lifelong.assistant.chat.ChatService;
 import dev.lifelong.assistant.runtime.PromptTooLongException;
 import dev.lifelong.memory.Message;
-import dev.lifelong.memory.Users;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -74,8 +73,8 @@ final class ConversationRoutes {
         ctx.json(Dto.conversation(c));
     }
 
-    /** Accounts arrive with a later issue; until then every request acts as the owner. */
-    static long userId(Context ctx) { return Users.OWNER_ID; }
+    /** The signed-in user (session or API key); the gate in {@link AuthRoutes} has checked it. */
+    static long userId(Context ctx) { return AuthRoutes.caller(ctx).userId(); }
 
     static long id(Context ctx) {
         String raw = ctx.pathParam("id");

@@ -72,6 +72,21 @@ final class Json {
         return v.booleanValue();
     }
 
+    /** Rejects fields the endpoint does not know (a typo must not be silently ignored). */
+    static void allowOnly(JsonNode obj, String... fields) {
+        java.util.Set<String> allowed = java.util.Set.of(fields);
+        for (var it = obj.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + abbreviate(f) + "'; allowed: " + String.join(", ", fields));
+            }
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    }
+
     static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

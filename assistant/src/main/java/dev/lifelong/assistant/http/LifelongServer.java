@@ -31,7 +31,9 @@ public final class LifelongServer implements AutoCloseable {
     public static LifelongServer start(String host, int port, ModelManager models, ChatService chat,
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
             dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults,
-            dev.lifelong.assistant.update.UpdateService updates) {
+            dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts,
+            boolean secureCookies) {
+        AuthRoutes authRoutes = new AuthRoutes(accounts, secureCookies);
         ModelRoutes modelRoutes = new ModelRoutes(models);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
@@ -48,12 +50,23 @@ public final class LifelongServer implements AutoCloseable {
                 files.location = Location.CLASSPATH;
             });
             config.staticFiles.enableWebjars();
+            authRoutes.register(config.routes);
             modelRoutes.register(config.routes);
             conversationRoutes.register(config.routes);
             memoryRoutes.register(config.routes);
             if (adapterRoutes != null) adapterRoutes.register(config.routes);
             openAi.register(config.routes);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage()));
+            config.routes.exception(dev.lifelong.assistant.auth.AuthException.class, (e, ctx) -> {
+                if (e.retryAfter() != null) ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+                String type = switch (e.kind()) {
+                    case UNAUTHORIZED -> "authentication_error";
+                    case FORBIDDEN -> "permission_error";
+                    case RATE_LIMITED -> "rate_limit_error";
+                };
+                error(ctx, e.status(), type, e.code(), e.getMessage());
+            });
+            config.routes.exception(java.util.NoSuchElementException.class, (e, ctx) -> error(ctx, 404, "not_found_error", "not_found", e.getMessage()));
             config.routes.exception(ChatException.class, (e, ctx) -> {
                 switch (e.kind()) {
                     case INVALID -> error(ctx, 400, "invalid_request_error", "invalid_request", e.getMessage());

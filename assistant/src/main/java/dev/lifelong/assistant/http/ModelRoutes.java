@@ -23,8 +23,15 @@ final class ModelRoutes {
     void register(RoutesConfig r) {
         r.get("/healthz", this::health);
         r.get("/api/status", ctx -> ctx.json(status()));
-        r.post("/api/model", this::load);
-        r.post("/api/model/download", this::download);
+        r.post("/api/model", ctx -> { requireOwner(ctx); load(ctx); });
+        r.post("/api/model/download", ctx -> { requireOwner(ctx); download(ctx); });
+    }
+
+    /** The base model is shared by every user of the installation, so only the owner changes it. */
+    private static void requireOwner(Context ctx) {
+        if (!AuthRoutes.caller(ctx).isOwner()) {
+            throw dev.lifelong.assistant.auth.AuthException.forbidden("owner_only", "only the owner changes the model");
+        }
     }
 
     private void health(Context ctx) {

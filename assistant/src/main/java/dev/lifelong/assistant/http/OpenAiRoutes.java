@@ -137,7 +137,8 @@ final class OpenAiRoutes {
         if (header != null && !header.equalsIgnoreCase("on") && !header.equalsIgnoreCase("off")) {
             throw ApiException.badRequest("invalid_value", "X-Lifelong-Memory must be on or off, not '" + header + "'");
         }
-        boolean remember = header == null || header.equalsIgnoreCase("on");
+        // the key's own switch (set in the UI per key) and the request header must both allow memory
+        boolean remember = (header == null || header.equalsIgnoreCase("on")) && AuthRoutes.caller(ctx).keyMemory();
         long user = ConversationRoutes.userId(ctx);
         // The user's own adapter answers API requests too (the lifelong loop's hot swap covers both doors).
         var serving = chat.servingFor(user, loaded);

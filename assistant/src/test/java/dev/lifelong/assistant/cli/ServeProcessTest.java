@@ -66,12 +66,15 @@ class ServeProcessTest {
         assertThat(banner).contains("model  slow").doesNotContain("Exception");
         String base = url(banner);
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        String conv = http.send(HttpRequest.newBuilder(URI.create(base + "api/conversations")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        String key = "Bearer " + java.nio.file.Files.readString(data.resolve("owner.key")).strip();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "api/conversations")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).as("no credentials").isEqualTo(401);
+        String conv = http.send(HttpRequest.newBuilder(URI.create(base + "api/conversations")).header("Authorization", key).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         long id = Long.parseLong(conv.replaceAll(".*\"id\":(\\d+).*", "$1"));
         // start a long answer, wait for the first tokens, then kill the server without warning
         var answer = http.sendAsync(HttpRequest.newBuilder(URI.create(base + "api/conversations/" + id + "/messages"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"write a lot\"}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Authorization", key).POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"write a lot\"}")).build(), HttpResponse.BodyHandlers.ofInputStream());
         var in = answer.get(60, TimeUnit.SECONDS).body();
         String head = new String(in.readNBytes(600), StandardCharsets.UTF_8);
         assertThat(head).contains("event: token");
@@ -85,7 +88,8 @@ class ServeProcessTest {
         Process again = serve("serve", "--port", "0", "--data", data.toString(), "--model", TestModels.slow().toString());
         try {
             String base2 = url(untilRunning(again));
-            String messages = http.send(HttpRequest.newBuilder(URI.create(base2 + "api/conversations/" + id + "/messages")).build(),
+            String messages = http.send(HttpRequest.newBuilder(URI.create(base2 + "api/conversations/" + id + "/messages"))
+                    .header("Authorization", key).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(messages).contains("\"content\":\"write a lot\"").contains("\"status\":\"partial\"");
         } finally {

@@ -57,6 +57,11 @@ class BrowserTest {
         if (browser != null) browser.quit();
     }
 
+    /** Opens the UI signed in as the owner through the first-visit link that `serve` prints. */
+    void open(TestServer server) {
+        browser.get(server.assistant.url() + "#login-key=" + server.assistant.ownerKey());
+    }
+
     WebElement byTestId(String id) { return browser.findElement(By.cssSelector("[data-testid='" + id + "']")); }
 
     List<WebElement> allByTestId(String id) { return browser.findElements(By.cssSelector("[data-testid='" + id + "']")); }
@@ -69,7 +74,7 @@ class BrowserTest {
     @Test
     void sendSeeStreamedTextReloadAndTheConversationIsStillThere() throws Exception {
         try (TestServer server = TestServer.start(data, TestModels.slow(), 4096, 400)) {
-            browser.get(server.assistant.url());
+            open(server);
             wait.until(d -> byTestId("composer-input").isDisplayed());
             assertThat(byTestId("model-name").getText()).contains("slow");
 
@@ -109,7 +114,7 @@ class BrowserTest {
     @Test
     void withoutAModelTheChooserLoadsALocalFileAndModelOutputIsSanitized() throws Exception {
         try (TestServer server = TestServer.start(data, null, 1024, 16)) {
-            browser.get(server.assistant.url());
+            open(server);
             wait.until(d -> byTestId("model-chooser").isDisplayed());
             assertThat(allByTestId("model-choice")).hasSizeGreaterThanOrEqualTo(2);
             byTestId("model-path-input").sendKeys(data.resolve("missing.gguf").toString());
@@ -132,7 +137,7 @@ class BrowserTest {
     void theSeedlingIsAnnouncedAsADemoModel() throws Exception {
         Path seedling = Files.copy(TestModels.tiny(), data.resolve("seedling.gguf"));
         try (TestServer server = TestServer.start(data, null, 1024, 16, seedling)) {
-            browser.get(server.assistant.url());
+            open(server);
             wait.until(d -> byTestId("demo-notice").isDisplayed());
             assertThat(byTestId("demo-notice").getText()).containsIgnoringCase("demo");
         }
@@ -141,7 +146,7 @@ class BrowserTest {
     @Test
     void theMemoryPageAddsFindsPinsEditsAndForgetsAndAnswersShowTheMemoriesTheyUsed() throws Exception {
         try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
-            browser.get(server.assistant.url());
+            open(server);
             wait.until(d -> byTestId("composer-input").isDisplayed());
             byTestId("memory-open").click();
             wait.until(d -> byTestId("memory-dialog").isDisplayed());
@@ -215,7 +220,7 @@ class BrowserTest {
                 db.messages().append(c.id(), dev.lifelong.memory.Role.ASSISTANT, "In gardens, a " + words[i] + " meets a " + b + ".",
                         dev.lifelong.memory.MessageStatus.COMPLETE);
             }
-            browser.get(server.assistant.url());
+            open(server);
             wait.until(d -> byTestId("composer-input").isDisplayed());
             // One chat marked private, one answer rated down: both stay out of training.
             byTestId("composer-input").sendKeys("my secret plans");

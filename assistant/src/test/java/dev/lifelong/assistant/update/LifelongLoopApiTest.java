@@ -80,7 +80,7 @@ class LifelongLoopApiTest {
         // Follow the progress stream while "train now" runs.
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<java.io.InputStream> sse = http.send(HttpRequest.newBuilder(server.uri("/api/adapters/progress"))
-                .timeout(Duration.ofSeconds(300)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Authorization", "Bearer " + server.apiKey).timeout(Duration.ofSeconds(300)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(sse.statusCode()).isEqualTo(200);
         assertThat(sse.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
         HttpResponse<String> queued = server.post("/api/adapters/train", "");

@@ -1,0 +1,194 @@
+package dev.lifelong.assistant.http;
+
+import dev.lifelong.assistant.auth.AccountService;
+import dev.lifelong.assistant.auth.AuthException;
+import dev.lifelong.assistant.auth.Caller;
+import dev.lifelong.memory.Accounts;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Sign-in, sessions, API keys and user management, and the gate in front of every {@code /api} and {@code /v1}
+ * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401; a state-changing request
+ * with a cookie must echo the session's CSRF token in {@code X-CSRF-Token}, else 403.
+ */
+final class AuthRoutes {
+    static final String COOKIE = "lifelong_session";
+    private static final String CALLER = "lifelong.caller";
+    private static final Set<String> PUBLIC = Set.of("/api/auth/status", "/api/auth/login");
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+
+    private final AccountService accounts;
+    private final boolean secureCookies;
+
+    AuthRoutes(AccountService accounts, boolean secureCookies) {
+        this.accounts = accounts;
+        this.secureCookies = secureCookies;
+    }
+
+    /** The caller of an authenticated request (set by the gate). */
+    static Caller caller(Context ctx) {
+        Caller c = ctx.attribute(CALLER);
+        if (c == null) throw AuthException.unauthorized("unauthorized", "sign in or send an API key");
+        return c;
+    }
+
+    void register(RoutesConfig r) {
+        r.before(this::gate);
+        r.get("/api/auth/status", this::status);
+        r.post("/api/auth/login", this::login);
+        r.post("/api/auth/logout", ctx -> {
+            accounts.logout(ctx.cookie(COOKIE));
+            ctx.header("Set-Cookie", cookie("", 0));
+            ctx.status(204);
+        });
+        r.get("/api/auth/me", ctx -> ctx.json(me(caller(ctx))));
+        r.post("/api/auth/password", ctx -> {
+            var body = Json.object(ctx);
+            Json.allowOnly(body, "current", "new");
+            Caller caller = caller(ctx);
+            accounts.changePassword(caller.userId(), Json.optionalString(body, "current").orElse(null), Json.requiredString(body, "new"));
+            // the change ended every session of the user; this browser gets a fresh one
+            if (caller.via() == Caller.Via.SESSION) startSession(ctx, accounts.accounts().createSession(caller.userId(), AccountService.SESSION_LIFETIME));
+            ctx.status(204);
+        });
+        r.get("/api/keys", ctx -> ctx.json(accounts.keys(caller(ctx)).stream().map(AuthRoutes::key).toList()));
+        r.post("/api/keys", ctx -> {
+            var body = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.object(ctx);
+            Json.allowOnly(body, "name", "memory");
+            var created = accounts.createKey(caller(ctx), Json.optionalString(body, "name").orElse(null), Json.optionalBoolean(body, "memory", true));
+            Map<String, Object> out = new LinkedHashMap<>(key(created.key()));
+            out.put("secret", created.secret());
+            ctx.status(201).json(out);
+        });
+        r.patch("/api/keys/{id}", ctx -> {
+            var body = Json.object(ctx);
+            Json.allowOnly(body, "memory");
+            if (!body.has("memory") || !body.get("memory").isBoolean()) throw ApiException.badRequest("invalid_value", "memory must be true or false");
+            if (!accounts.setKeyMemory(caller(ctx), ConversationRoutes.id(ctx), body.get("memory").asBoolean())) throw ApiException.notFound("key_not_found", "no such key");
+            ctx.status(204);
+        });
+        r.delete("/api/keys/{id}", ctx -> {
+            if (!accounts.revokeKey(caller(ctx), ConversationRoutes.id(ctx))) throw ApiException.notFound("key_not_found", "no such active key");
+            ctx.status(204);
+        });
+        r.get("/api/users", ctx -> ctx.json(accounts.users(caller(ctx)).stream().map(AuthRoutes::account).toList()));
+        r.post("/api/users", ctx -> {
+            var body = Json.object(ctx);
+            Json.allowOnly(body, "name", "password");
+            var created = accounts.addUser(caller(ctx), Json.requiredString(body, "name"), Json.optionalString(body, "password").orElse(null));
+            Map<String, Object> out = new LinkedHashMap<>(account(created.account()));
+            out.put("apiKey", created.apiKey());
+            ctx.status(201).json(out);
+        });
+        r.delete("/api/users/{id}", ctx -> {
+            long id = ConversationRoutes.id(ctx);
+            Caller caller = caller(ctx);
+            if (!caller.isOwner()) throw AuthException.forbidden("owner_only", "only the owner manages users");
+            try {
+                accounts.removeUser(caller, id);
+            } catch (java.util.NoSuchElementException e) {
+                throw ApiException.notFound("user_not_found", "no such user");
+            }
+            ctx.status(204);
+        });
+    }
+
+    /** The gate: runs before every handler. */
+    private void gate(Context ctx) {
+        String path = ctx.path();
+        if (!path.startsWith("/api") && !path.startsWith("/v1")) return;
+        if (ctx.method().name().equals("OPTIONS")) return;
+        String key = bearer(ctx);
+        Optional<Caller> caller = accounts.authenticate(key == null ? ctx.cookie(COOKIE) : null, key);
+        caller.ifPresent(c -> ctx.attribute(CALLER, c));
+        if (PUBLIC.contains(path)) return;
+        if (caller.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"lifelong\"");
+            throw AuthException.unauthorized(key != null ? "invalid_api_key" : "unauthorized", key != null
+                    ? "this API key is not valid (revoked, or from another installation)"
+                    : "sign in, or send an API key as 'Authorization: Bearer …' (the owner's is in owner.key in the data folder)");
+        }
+        if (caller.get().via() == Caller.Via.SESSION && !SAFE_METHODS.contains(ctx.method().name())) {
+            String sent = ctx.header("X-CSRF-Token");
+            if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), caller.get().csrfToken().getBytes(StandardCharsets.UTF_8))) {
+                throw AuthException.forbidden("csrf", "missing or wrong X-CSRF-Token header (reload the page)");
+            }
+        }
+    }
+
+    private void status(Context ctx) {
+        Caller c = ctx.attribute(CALLER);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("signedIn", c != null);
+        out.put("setupNeeded", accounts.setupNeeded());
+        if (c != null) out.putAll(me(c));
+        ctx.json(out);
+    }
+
+    private void login(Context ctx) {
+        var body = Json.object(ctx);
+        Json.allowOnly(body, "name", "password", "key");
+        String token;
+        if (body.has("key")) {
+            token = accounts.loginWithKey(Json.requiredString(body, "key"), ctx.ip());
+        } else {
+            token = accounts.login(Json.requiredString(body, "name"), Json.requiredString(body, "password"), ctx.ip());
+        }
+        startSession(ctx, token);
+        Caller c = accounts.authenticate(token, null).orElseThrow();
+        ctx.json(me(c));
+    }
+
+    private void startSession(Context ctx, String token) {
+        ctx.header("Set-Cookie", cookie(token, AccountService.SESSION_LIFETIME.toSeconds()));
+    }
+
+    private String cookie(String value, long maxAge) {
+        return COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAge + "; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : "");
+    }
+
+    private static String bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h == null) return null;
+        if (h.regionMatches(true, 0, "Bearer ", 0, 7)) return h.substring(7).strip();
+        throw AuthException.unauthorized("invalid_api_key", "the Authorization header must be 'Bearer <key>'");
+    }
+
+    private Map<String, Object> me(Caller c) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("user", account(accounts.account(c.userId())));
+        out.put("via", c.via() == Caller.Via.SESSION ? "session" : "api_key");
+        if (c.csrfToken() != null) out.put("csrfToken", c.csrfToken());
+        return out;
+    }
+
+    static Map<String, Object> account(Accounts.Account a) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", a.id());
+        out.put("name", a.name());
+        out.put("role", a.role().name().toLowerCase());
+        out.put("hasPassword", a.hasPassword());
+        out.put("createdAt", a.createdAt());
+        return out;
+    }
+
+    static Map<String, Object> key(Accounts.ApiKey k) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", k.id());
+        out.put("name", k.name());
+        out.put("prefix", k.prefix());
+        out.put("memory", k.memory());
+        out.put("createdAt", k.createdAt());
+        out.put("lastUsedAt", k.lastUsedAt());
+        out.put("revokedAt", k.revokedAt());
+        return out;
+    }
+}
