@@ -43,14 +43,13 @@ public final class AccountService {
     private final LoginRateLimiter limiter;
     private final List<LongConsumer> removalListeners = new ArrayList<>();
     // a hash to verify against when the name is unknown, so that "no such user" takes as long as "wrong password"
-    private final String decoyHash;
+    private volatile String decoyHash;
 
     public AccountService(Database db, Path dataDir, Clock clock) {
         this.db = db;
         this.accounts = db.accounts();
         this.dataDir = dataDir;
         this.limiter = new LoginRateLimiter(clock);
-        this.decoyHash = hasher.hash(UUID.randomUUID().toString());
     }
 
     /** Called with the user id after a user was removed (e.g. to drop their loaded adapter). */
@@ -96,7 +95,7 @@ public final class AccountService {
         });
         Optional<Account> account = accounts.findByName(name);
         Optional<String> hash = account.flatMap(a -> accounts.passwordHash(a.id()));
-        boolean ok = hasher.verify(password, hash.orElse(decoyHash)) && hash.isPresent();
+        boolean ok = hasher.verify(password, hash.orElseGet(this::decoyHash)) && hash.isPresent();
         if (!ok) {
             limiter.failed(name, address);
             throw AuthException.unauthorized("invalid_credentials", "wrong user name or password");
@@ -117,6 +116,11 @@ public final class AccountService {
             throw AuthException.unauthorized("invalid_credentials", "this key is not valid (revoked, or from another installation)");
         }
         return accounts.createSession(grant.get().userId(), SESSION_LIFETIME);
+    }
+
+    private String decoyHash() {
+        if (decoyHash == null) decoyHash = hasher.hash(UUID.randomUUID().toString());
+        return decoyHash;
     }
 
     public void logout(String sessionToken) { accounts.endSession(sessionToken); }

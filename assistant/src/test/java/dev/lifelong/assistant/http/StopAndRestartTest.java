@@ -25,14 +25,20 @@ class StopAndRestartTest {
         String partial;
         try (TestServer server = TestServer.start(data, TestModels.slow(), 4096, 3000)) {
             id = json(server.post("/api/conversations", "{}").body()).get("id").asLong();
+            java.util.concurrent.CountDownLatch firstToken = new java.util.concurrent.CountDownLatch(1);
             CompletableFuture<List<TestServer.Event>> answer = CompletableFuture.supplyAsync(() ->
-                    server.stream("/api/conversations/" + id + "/messages", "{\"content\":\"tell me a long story\"}", null));
+                    server.stream("/api/conversations/" + id + "/messages", "{\"content\":\"tell me a long story\"}", e -> {
+                        if ("token".equals(e.name())) firstToken.countDown();
+                        return false;
+                    }));
             TestServer.eventually(Duration.ofSeconds(60), () -> assistantStatus(server, id).equals("generating"));
             // a second answer in the same conversation must wait for the first
             HttpResponse<String> busy = server.post("/api/conversations/" + id + "/messages", "{\"content\":\"again\"}");
             assertThat(busy.statusCode()).isEqualTo(409);
 
-            Thread.sleep(300);
+            // the first answer of a server also loads the embedding model (about a second on 2 cores)
+            assertThat(firstToken.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(100);
             assertThat(json(server.post("/api/conversations/" + id + "/stop", "").body()).get("stopped").asBoolean()).isTrue();
             List<TestServer.Event> events = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
             TestServer.Event last = events.get(events.size() - 1);
