@@ -36,6 +36,8 @@ public final class Assistant implements AutoCloseable {
     private final dev.lifelong.assistant.update.UpdateService updates;
     private final dev.lifelong.assistant.auth.AccountService accounts;
     private final Path ownerKey;
+    private DataDirLock lock;
+    private boolean tls;
 
     private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
             MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates,
@@ -57,6 +59,17 @@ public final class Assistant implements AutoCloseable {
      * with the reason.
      */
     public static Assistant start(AssistantConfig config, Path seedling) {
+        DataDirLock lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
+                "another Lifelong server is running on " + config.dataDir() + " (" + DataDirLock.FILE + " is locked)"));
+        try {
+            return start(config, seedling, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Assistant start(AssistantConfig config, Path seedling, DataDirLock lock) {
         Database db = Database.open(config.databaseFile());
         int interrupted = db.messages().markInterrupted();
         if (interrupted > 0) log.info("{} answer(s) were cut off by the last shutdown and are kept as partial", interrupted);
@@ -92,7 +105,10 @@ public final class Assistant implements AutoCloseable {
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions(), updates, accounts, false);
             updates.start();
-            return new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
+            Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
+            a.lock = lock;
+            a.tls = config.tls();
+            return a;
         } catch (RuntimeException e) {
             models.close();
             db.close();
@@ -119,7 +135,7 @@ public final class Assistant implements AutoCloseable {
 
     public String url() {
         String h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-        return "http://" + (h.contains(":") ? "[" + h + "]" : h) + ":" + port() + "/";
+        return (tls ? "https://" : "http://") + (h.contains(":") ? "[" + h + "]" : h) + ":" + port() + "/";
     }
 
     public ModelManager models() { return models; }
@@ -156,5 +172,6 @@ public final class Assistant implements AutoCloseable {
         adapters.close();
         models.close();
         db.close();
+        if (lock != null) lock.close();
     }
 }
