@@ -325,6 +325,9 @@ public final class ChatService {
 
     /** The memories the prompt of that answer contained, as they are now (deleted ones left out). */
     public List<Memory> memoriesUsed(long userId, long messageId) {
+        // another user's message is "not found", not an empty list: ids must not be probeable across users
+        Message m = db.messages().find(messageId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no message with id " + messageId));
+        conversation(userId, m.conversationId());
         return db.memories().usedBy(userId, messageId);
     }
 

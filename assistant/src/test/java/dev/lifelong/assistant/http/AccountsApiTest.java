@@ -1,0 +1,177 @@
+package dev.lifelong.assistant.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifelong.assistant.TestModels;
+import dev.lifelong.assistant.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.CookieManager;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Accounts through the real server: the contract of owner.key, 401 without credentials, sessions, CSRF, keys, users. */
+class AccountsApiTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir static Path data;
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(data, TestModels.tiny(), 1024, 8);
+    }
+
+    @AfterAll
+    static void stop() { server.close(); }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception { return JSON.readTree(r.body()); }
+
+    /** A browser-like client: keeps cookies, sends no API key. */
+    final class Browser {
+        final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        String csrf;
+
+        HttpResponse<String> send(String method, String path, String body, boolean withCsrf) throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            if (withCsrf && csrf != null) b.header("X-CSRF-Token", csrf);
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> login(String body) throws Exception {
+            HttpResponse<String> r = send("POST", "/api/auth/login", body, false);
+            if (r.statusCode() == 200) csrf = json(r).get("csrfToken").asText();
+            return r;
+        }
+    }
+
+    @Test
+    void ownerKeyIsWrittenPrivatelyAndEveryApiNeedsCredentials() throws Exception {
+        Path key = data.resolve("owner.key");
+        assertThat(Files.readString(key).strip()).startsWith("ll_").isEqualTo(server.apiKey);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        TestServer anonymous = server.as(null);
+        for (String path : new String[] {"/api/conversations", "/api/memories", "/api/adapters", "/api/settings", "/api/status",
+                "/api/keys", "/api/users", "/api/search?q=x", "/v1/models", "/api/no-such-thing"}) {
+            HttpResponse<String> r = anonymous.get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(401);
+            assertThat(json(r).at("/error/type").asText()).isEqualTo("authentication_error");
+        }
+        assertThat(anonymous.post("/v1/chat/completions", "{\"model\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode()).isEqualTo(401);
+        assertThat(anonymous.post("/api/conversations", "{}").statusCode()).isEqualTo(401);
+        assertThat(server.as("ll_not-a-real-key").get("/api/conversations").statusCode()).isEqualTo(401);
+        assertThat(anonymous.get("/healthz").statusCode()).as("the health probe stays open").isEqualTo(200);
+        assertThat(anonymous.get("/").statusCode()).as("the UI's static files (sign-in page)").isEqualTo(200);
+        assertThat(json(anonymous.get("/api/auth/status")).get("signedIn").asBoolean()).isFalse();
+        assertThat(server.get("/v1/models").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theOwnerSignsInWithTheKeySetsAPasswordAndStateChangesNeedTheCsrfToken() throws Exception {
+        Browser b = new Browser();
+        assertThat(b.login("{\"key\":\"" + server.apiKey + "\"}").statusCode()).isEqualTo(200);
+        assertThat(b.send("GET", "/api/conversations", null, false).statusCode()).as("cookie session reads").isEqualTo(200);
+        HttpResponse<String> forged = b.send("POST", "/api/conversations", "{}", false);
+        assertThat(forged.statusCode()).as("no CSRF token").isEqualTo(403);
+        assertThat(json(forged).at("/error/code").asText()).isEqualTo("csrf");
+        String real = b.csrf;
+        b.csrf = "wrong";
+        assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(403);
+        b.csrf = real;
+        assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(201);
+
+        assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"short\"}", true).statusCode()).isEqualTo(400);
+        assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"correct horse battery\"}", true).statusCode()).isEqualTo(204);
+        assertThat(json(server.get("/api/auth/me")).at("/user/hasPassword").asBoolean()).isTrue();
+        // the change signed out other sessions but renewed this one
+        Browser other = new Browser();
+        assertThat(other.login("{\"name\":\"owner\",\"password\":\"correct horse battery\"}").statusCode()).isEqualTo(200);
+        HttpResponse<String> me = other.send("GET", "/api/auth/me", null, false);
+        assertThat(json(me).at("/user/role").asText()).isEqualTo("owner");
+        assertThat(me.headers().allValues("set-cookie")).isEmpty();
+        b.csrf = null;
+        // changing again needs the current password
+        assertThat(other.send("POST", "/api/auth/password", "{\"current\":\"nope nope nope\",\"new\":\"another long one\"}", true).statusCode()).isEqualTo(403);
+        assertThat(other.send("POST", "/api/auth/logout", "{}", true).statusCode()).isEqualTo(204);
+        assertThat(other.send("GET", "/api/conversations", null, false).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void sessionCookieIsHttpOnlyAndSameSiteStrict() throws Exception {
+        Browser b = new Browser();
+        HttpResponse<String> r = b.login("{\"key\":\"" + server.apiKey + "\"}");
+        String cookie = r.headers().firstValue("set-cookie").orElseThrow();
+        assertThat(cookie).startsWith("lifelong_session=").contains("HttpOnly").contains("SameSite=Strict").contains("Path=/");
+    }
+
+    @Test
+    void failedSignInsAreRateLimitedPerName() throws Exception {
+        server.post("/api/users", "{\"name\":\"target\",\"password\":\"the right password\"}");
+        Browser b = new Browser();
+        for (int i = 0; i < 5; i++) {
+            assertThat(b.login("{\"name\":\"target\",\"password\":\"guess " + i + "\"}").statusCode()).isEqualTo(401);
+        }
+        HttpResponse<String> limited = b.login("{\"name\":\"target\",\"password\":\"the right password\"}");
+        assertThat(limited.statusCode()).as("even the right password waits").isEqualTo(429);
+        assertThat(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow())).isBetween(1L, 900L);
+        assertThat(json(limited).at("/error/message").asText()).contains("try again");
+        // unknown names fail the same way (no hint which names exist)
+        assertThat(json(b.login("{\"name\":\"nobody-here\",\"password\":\"whatever1\"}")).at("/error/message").asText())
+                .isEqualTo("wrong user name or password");
+    }
+
+    @Test
+    void apiKeysAreCreatedShownOnceAndRevoked() throws Exception {
+        JsonNode created = json(server.post("/api/keys", "{\"name\":\"editor plugin\",\"memory\":false}"));
+        String secret = created.get("secret").asText();
+        assertThat(secret).startsWith("ll_");
+        assertThat(created.get("memory").asBoolean()).isFalse();
+        assertThat(server.get("/api/keys").body()).contains("editor plugin").doesNotContain(secret);
+        TestServer plugin = server.as(secret);
+        assertThat(plugin.get("/v1/models").statusCode()).isEqualTo(200);
+        assertThat(server.delete("/api/keys/" + created.get("id").asLong()).statusCode()).isEqualTo(204);
+        assertThat(plugin.get("/v1/models").statusCode()).isEqualTo(401);
+        assertThat(json(plugin.get("/v1/models")).at("/error/code").asText()).isEqualTo("invalid_api_key");
+        assertThat(server.delete("/api/keys/" + created.get("id").asLong()).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aKeyWithMemoryOffNeitherUsesNorFeedsTheMemory() throws Exception {
+        TestServer u = server.newUser("memo");
+        u.post("/api/memories", "{\"text\":\"The user keeps bees on the roof of the house.\"}");
+        String body = "{\"model\":\"default\",\"max_tokens\":2,\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about my bees\"}]}";
+        int with = json(u.post("/v1/chat/completions", body)).at("/usage/prompt_tokens").asInt();
+        String noMemory = json(u.post("/api/keys", "{\"name\":\"no memory\",\"memory\":false}")).get("secret").asText();
+        HttpResponse<String> r = u.as(noMemory).post("/v1/chat/completions", body);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(json(r).at("/usage/prompt_tokens").asInt()).as("no memory block in the prompt").isLessThan(with);
+        JsonNode convs = json(u.get("/api/conversations"));
+        long apiConv = convs.get(0).get("id").asLong();
+        assertThat(json(u.get("/api/conversations/" + apiConv + "/messages"))).as("only the first exchange was stored").hasSize(2);
+    }
+
+    @Test
+    void onlyTheOwnerManagesUsersAndTheModel() throws Exception {
+        TestServer member = server.newUser("plain");
+        assertThat(member.get("/api/users").statusCode()).isEqualTo(403);
+        assertThat(member.post("/api/users", "{\"name\":\"sneaky\"}").statusCode()).isEqualTo(403);
+        assertThat(member.delete("/api/users/1").statusCode()).isEqualTo(403);
+        assertThat(member.post("/api/model", "{\"path\":\"/tmp/x.gguf\"}").statusCode()).isEqualTo(403);
+        assertThat(server.post("/api/users", "{\"name\":\"plain\"}").statusCode()).as("taken name").isEqualTo(400);
+        assertThat(server.post("/api/users", "{\"name\":\"../../etc\"}").statusCode()).isEqualTo(400);
+        assertThat(server.delete("/api/users/1").statusCode()).as("the owner stays").isEqualTo(400);
+        long id = json(member.get("/api/auth/me")).at("/user/id").asLong();
+        assertThat(server.delete("/api/users/" + id).statusCode()).isEqualTo(204);
+        assertThat(member.get("/api/conversations").statusCode()).as("their key died with them").isEqualTo(401);
+        assertThat(server.delete("/api/users/" + id).statusCode()).isEqualTo(404);
+    }
+}
