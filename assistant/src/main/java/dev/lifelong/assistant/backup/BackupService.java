@@ -85,6 +85,8 @@ public final class BackupService {
             sums.forEach(files::put);
             Files.writeString(tmp.resolve(MANIFEST), JSON.writeValueAsString(manifest));
             syncTree(tmp);
+            // fault injection for the crash tests: die with everything written but not yet renamed
+            if ("backup".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
             fsync(parent);
             return new Summary(out, copied, bytes);
