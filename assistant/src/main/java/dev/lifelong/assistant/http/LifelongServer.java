@@ -50,6 +50,7 @@ public final class LifelongServer implements AutoCloseable {
                 files.location = Location.CLASSPATH;
             });
             config.staticFiles.enableWebjars();
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             authRoutes.register(config.routes);
             modelRoutes.register(config.routes);
             conversationRoutes.register(config.routes);

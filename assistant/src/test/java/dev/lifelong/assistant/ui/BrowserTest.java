@@ -258,4 +258,56 @@ class BrowserTest {
             wait.until(d -> byTestId("model-serving").getText().contains("adapter v1"));
         }
     }
+
+    @Test
+    void signInWithAPasswordAccountPageAndHostileStoredTextIsInert() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            String hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
+            TestServer eve = server.newUser("eve");
+            eve.post("/api/auth/password", "{\"new\":\"eve's long password\"}");
+            long conv = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    eve.post("/api/conversations", "{\"title\":" + quote(hostile) + "}").body()).get("id").asLong();
+            eve.stream("/api/conversations/" + conv + "/messages", "{\"content\":" + quote(hostile) + "}", null);
+            eve.post("/api/memories", "{\"text\":" + quote(hostile) + "}");
+
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+            byTestId("login-name").sendKeys("eve");
+            byTestId("login-password").sendKeys("wrong password!");
+            byTestId("login-submit").click();
+            wait.until(d -> byTestId("login-error").getText().contains("wrong user name or password"));
+            byTestId("login-password").clear();
+            byTestId("login-password").sendKeys("eve's long password");
+            byTestId("login-submit").click();
+            wait.until(d -> allByTestId("conversation-item").size() == 1);
+            assertThat(allByTestId("conversation-item").get(0).getText()).contains("<img src=x");
+            allByTestId("conversation-item").get(0).click();
+            wait.until(d -> browser.findElements(By.cssSelector("[data-testid='message'][data-role='user']")).size() == 1);
+            assertThat(browser.findElement(By.cssSelector("[data-testid='message'][data-role='user']")).getText()).contains("<script>window.pwned=2</script>");
+            byTestId("memory-open").click();
+            wait.until(d -> byTestId("memory-list").getText().contains("onerror"));
+            assertThat(browser.executeScript("return window.pwned === undefined")).as("nothing stored ran as code").isEqualTo(true);
+            browser.findElement(By.cssSelector("#memory-close")).click();
+
+            // the account page: eve is a member (no user management) and makes a key
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("account-who").getText().contains("eve (member)"));
+            assertThat(byTestId("users-section").isDisplayed()).isFalse();
+            byTestId("key-name").sendKeys("script");
+            byTestId("key-create").click();
+            wait.until(d -> byTestId("key-secret").getText().contains("ll_"));
+            String secret = byTestId("key-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            assertThat(server.as(secret).get("/api/auth/me").body()).contains("\"eve\"");
+            byTestId("logout").click();
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+        }
+    }
+
+    static String quote(String s) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
