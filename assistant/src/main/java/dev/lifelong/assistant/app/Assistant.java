@@ -103,7 +103,8 @@ public final class Assistant implements AutoCloseable {
             accounts.onUserRemoved(adapters::invalidate);
             Path ownerKey = accounts.ensureOwnerKey();
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
-                    db.messages(), config.chatGenerationOptions(), updates, accounts, false);
+                    db.messages(), config.chatGenerationOptions(), updates, accounts,
+                    config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null);
             updates.start();
             Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
             a.lock = lock;

@@ -32,8 +32,8 @@ public final class LifelongServer implements AutoCloseable {
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
             dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults,
             dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts,
-            boolean secureCookies) {
-        AuthRoutes authRoutes = new AuthRoutes(accounts, secureCookies);
+            Tls tls) {
+        AuthRoutes authRoutes = new AuthRoutes(accounts, tls != null);
         ModelRoutes modelRoutes = new ModelRoutes(models);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
@@ -51,6 +51,7 @@ public final class LifelongServer implements AutoCloseable {
             });
             config.staticFiles.enableWebjars();
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            if (tls != null) config.jetty.addConnector((server, httpConfig) -> tls.connector(server, httpConfig, host, port));
             authRoutes.register(config.routes);
             modelRoutes.register(config.routes);
             conversationRoutes.register(config.routes);
@@ -109,7 +110,32 @@ public final class LifelongServer implements AutoCloseable {
         ctx.status(status).json(Dto.error(type, code, message == null ? "error" : message));
     }
 
-    public int port() { return app.port(); }
+    public int port() {
+        for (var c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof org.eclipse.jetty.server.ServerConnector sc && sc.getLocalPort() > 0) return sc.getLocalPort();
+        }
+        return app.port();
+    }
+
+    /** HTTPS from a PKCS#12 keystore: the only connector when configured, so nothing is served in clear text. */
+    public record Tls(java.nio.file.Path keystore, String password) {
+        org.eclipse.jetty.server.Connector connector(org.eclipse.jetty.server.Server server,
+                org.eclipse.jetty.server.HttpConfiguration httpConfig, String host, int port) {
+            var ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setKeyStorePath(keystore.toString());
+            ssl.setKeyStoreType("PKCS12");
+            if (password != null) ssl.setKeyStorePassword(password);
+            var https = new org.eclipse.jetty.server.HttpConfiguration(httpConfig);
+            // no SNI host check: a self-signed certificate for "localhost" is the common case, reached as 127.0.0.1
+            https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+            var connector = new org.eclipse.jetty.server.ServerConnector(server,
+                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"),
+                    new org.eclipse.jetty.server.HttpConnectionFactory(https));
+            connector.setHost(host);
+            connector.setPort(port);
+            return connector;
+        }
+    }
 
     @Override
     public void close() { app.stop(); }
