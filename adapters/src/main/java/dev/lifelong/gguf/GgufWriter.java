@@ -332,6 +332,7 @@ public final class GgufWriter {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeTo(channel);
+                dev.lifelong.io.FaultInjection.diskFullAt("adapter");
                 channel.force(true);
             }
             try {

@@ -477,8 +477,12 @@ public final class LifelongUpdate {
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
         try {
-            Files.write(tmp, bytes);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                var first = java.nio.ByteBuffer.wrap(bytes, 0, bytes.length / 2);
+                while (first.hasRemaining()) ch.write(first);
+                dev.lifelong.io.FaultInjection.diskFullAt("promotion");
+                var rest = java.nio.ByteBuffer.wrap(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+                while (rest.hasRemaining()) ch.write(rest);
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -83,6 +83,7 @@ public final class BackupService {
             manifest.put("schemaVersion", schemaVersion(dbCopy));
             ObjectNode files = manifest.putObject("files");
             sums.forEach(files::put);
+            dev.lifelong.io.FaultInjection.diskFullAt("backup");
             Files.writeString(tmp.resolve(MANIFEST), JSON.writeValueAsString(manifest));
             syncTree(tmp);
             // fault injection for the crash tests: die with everything written but not yet renamed

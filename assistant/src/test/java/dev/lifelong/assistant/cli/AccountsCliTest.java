@@ -94,6 +94,14 @@ class AccountsCliTest {
             // after the backup: a change that the restore will undo
             server.post("/api/conversations", "{\"title\":\"after the backup\"}");
 
+            // a full disk: a clear error and nothing left behind
+            Run full = cli(Map.of("LIFELONG_FAULT", "disk-full:backup"), null, "backup", "--out", dir.resolve("backup-full").toString(), "--data", data.toString());
+            assertThat(full.exit()).isNotZero();
+            assertThat(full.output()).contains("No space left on device").contains("nothing was left behind");
+            try (Stream<Path> s = Files.list(dir)) {
+                assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("backup-full"));
+            }
+
             // killed after writing, before the rename: no folder that looks like a backup
             Run crashed = cli(Map.of("LIFELONG_CRASH_AT", "backup"), null, "backup", "--out", dir.resolve("backup-2").toString(), "--data", data.toString());
             assertThat(crashed.exit()).isEqualTo(137);

@@ -147,6 +147,43 @@ class UpdateCommandTest {
         assertIntact();
     }
 
+    @Test
+    void aFullDiskDuringTrainingOutputOrPromotionFailsClearlyAndKeepsTheServingAdapter() throws Exception {
+        chat("tea", 12);
+        assertThat(TrainCommandTest.run(update(), 0)).contains("v1 promoted");
+        byte[] v1;
+        try (Database db = Database.open(dir.resolve("lifelong.db"))) {
+            v1 = Files.readAllBytes(dir.resolve(new AdapterVersionStore(db).serving(Users.OWNER_ID).orElseThrow().file()));
+        }
+        chat("coffee", 12);
+        for (String point : new String[] {"adapter", "promotion"}) {
+            ProcessBuilder full = update();
+            full.environment().put("LIFELONG_FAULT", "disk-full:" + point);
+            String out = runExpectingFailure(full);
+            assertThat(out).as(point).contains("No space left on device").doesNotContain("Exception in thread");
+            try (Database db = Database.open(dir.resolve("lifelong.db"))) {
+                var serving = new AdapterVersionStore(db).serving(Users.OWNER_ID).orElseThrow();
+                assertThat(serving.version()).as(point).isEqualTo(1);
+                assertThat(Files.readAllBytes(dir.resolve(serving.file()))).as("the serving adapter's bytes").isEqualTo(v1);
+            }
+            try (Stream<Path> files = Files.walk(dir.resolve("adapters"))) {
+                assertThat(files.map(f -> f.getFileName().toString())).as(point).noneMatch(n -> n.endsWith(".tmp")).noneMatch(n -> n.matches("v[2-9].*"));
+            }
+            assertIntact();
+        }
+        // with space again, the next run finishes the job
+        assertThat(TrainCommandTest.run(update(), 0)).contains("v2 promoted");
+        assertIntact();
+    }
+
+    private static String runExpectingFailure(ProcessBuilder pb) throws Exception {
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isNotZero().isNotEqualTo(137);
+        return out;
+    }
+
     private void assertIntact() throws Exception {
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("lifelong.db"));
              var rs = c.createStatement().executeQuery("PRAGMA integrity_check")) {
