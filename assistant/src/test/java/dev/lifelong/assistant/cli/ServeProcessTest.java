@@ -78,7 +78,23 @@ class ServeProcessTest {
         var in = answer.get(60, TimeUnit.SECONDS).body();
         String head = new String(in.readNBytes(600), StandardCharsets.UTF_8);
         assertThat(head).contains("event: token");
+        // conversations created one after another while the server dies: every one it acknowledged must survive
+        java.util.List<Long> acknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; ; i++) {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "api/conversations")).header("Authorization", key)
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"ack " + i + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 201) acknowledged.add(Long.parseLong(r.body().replaceAll(".*\"id\":(\\d+).*", "$1")));
+                } catch (Exception serverGone) {
+                    return;
+                }
+            }
+        });
+        writer.start();
+        while (acknowledged.size() < 20) Thread.sleep(5);
         p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        writer.join(30_000);
 
         try (var c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("lifelong.db"));
              var rs = c.createStatement().executeQuery("PRAGMA integrity_check")) {
@@ -92,6 +108,9 @@ class ServeProcessTest {
                     .header("Authorization", key).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(messages).contains("\"content\":\"write a lot\"").contains("\"status\":\"partial\"");
+            String all = http.send(HttpRequest.newBuilder(URI.create(base2 + "api/conversations")).header("Authorization", key).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (long ack : acknowledged) assertThat(all).as("acknowledged conversation " + ack).contains("\"id\":" + ack + ",");
         } finally {
             again.destroy();
             again.waitFor(30, TimeUnit.SECONDS);
