@@ -147,7 +147,7 @@ public final class LearningBenchmark {
         List<List<SyntheticPersona.Fact>> finalTasks = persona.currentFactsByDay(days - 1);
         double baseTokens;
         try (Assistant assistant = Assistant.start(config, seedling)) {
-            Client c = new Client(assistant.url());
+            Client c = new Client(assistant.url(), assistant.ownerKey());
             c.send("PATCH", "/api/settings", Map.of("memoryExtraction", false));
             for (int j = 0; j < days; j++) base[j] = closedBook(c, finalTasks.get(j));
             baseTokens = answerLength(c);
@@ -272,14 +272,16 @@ public final class LearningBenchmark {
     static final class Client {
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         private final String base;
+        private final String key;
 
-        Client(String base) {
+        Client(String base, String key) {
             this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+            this.key = key;
         }
 
         JsonNode send(String method, String path, Object body, String... header) throws IOException, InterruptedException {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(300))
-                    .header("Content-Type", "application/json")
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             for (int i = 0; i + 1 < header.length; i += 2) b.header(header[i], header[i + 1]);
             HttpResponse<String> res = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -290,7 +292,7 @@ public final class LearningBenchmark {
         /** Sends a chat message and returns the answer (read from the event stream's done event). */
         String chat(long conversation, String text) throws IOException, InterruptedException {
             HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation + "/messages"))
-                    .timeout(Duration.ofSeconds(300)).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(300)).header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
                     .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("content", text)))).build();
             HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (res.statusCode() != 200) throw new IOException("chat → " + res.statusCode() + ": " + res.body());

@@ -65,6 +65,7 @@ public final class ServingBenchmark {
              LlamaModel raw = new LlamaModel(new ModelParameters().setModel(model.toString()).setThreads(threads)
                      .setThreadsBatch(threads).setCtxSize(context).setParallel(1).setGpuLayers(0).enableJinja().disableLog())) {
             URI url = URI.create(assistant.url() + "v1/chat/completions");
+            String key = assistant.ownerKey();
             for (int i = -1; i < runs; i++) {
                 // a new first line each round, so neither side answers from a cached prompt
                 String question = "Round " + i + ": tell me about the history of the bicycle, in detail, please.";
@@ -74,9 +75,9 @@ public final class ServingBenchmark {
                 Run s;
                 if ((i & 1) == 0) {
                     d = timeDirect(raw, prompt, maxTokens);
-                    s = timeServed(url, question, maxTokens);
+                    s = timeServed(url, key, question, maxTokens);
                 } else {
-                    s = timeServed(url, question, maxTokens);
+                    s = timeServed(url, key, question, maxTokens);
                     d = timeDirect(raw, prompt, maxTokens);
                 }
                 if (!d.text().equals(s.text())) {
@@ -97,9 +98,9 @@ public final class ServingBenchmark {
                 Run s;
                 if ((i & 1) == 0) {
                     d = timeDirect(raw, prompt, 1);
-                    s = timeServed(url, question, 1);
+                    s = timeServed(url, key, question, 1);
                 } else {
-                    s = timeServed(url, question, 1);
+                    s = timeServed(url, key, question, 1);
                     d = timeDirect(raw, prompt, 1);
                 }
                 ttftDirect.add(d.ttftMs());
@@ -184,12 +185,12 @@ public final class ServingBenchmark {
      * (java.net.http.HttpClient adds a selector thread hand-off per chunk, which on two cores shows up as "server"
      * overhead although it is the client's.)
      */
-    static Run timeServed(URI url, String question, int maxTokens) throws IOException {
+    static Run timeServed(URI url, String key, String question, int maxTokens) throws IOException {
         settle();
         byte[] body = JSON.writeValueAsBytes(Map.of("model", "default", "stream", true, "max_tokens", maxTokens,
                 "temperature", 0, "seed", 1, "messages", List.of(Map.of("role", "user", "content", question))));
         String head = "POST " + url.getPath() + " HTTP/1.0\r\nHost: " + url.getHost() + "\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + body.length + "\r\n\r\n";
+                + "Authorization: Bearer " + key + "\r\n" + "Content-Length: " + body.length + "\r\n\r\n";
         long first = 0;
         long last = 0;
         int tokens = 0;

@@ -198,6 +198,9 @@ public final class ChatService {
             MessageStatus status = result.finishReason() == GenerationResult.FinishReason.CANCELLED
                     ? MessageStatus.PARTIAL : MessageStatus.COMPLETE;
             Message done = db.messages().finish(draft.id(), result.text(), status);
+            // the conversation is free once the answer is stored: a client that sends its next message as soon as it
+            // reads "done" must not get a 409 (seen in the load benchmark)
+            active.remove(conversationId, cancellation);
             events.done(done);
             if (extraction != null && status == MessageStatus.COMPLETE && settings.memoryExtraction(userId)) {
                 Message asked = lastOf(history, Role.USER);

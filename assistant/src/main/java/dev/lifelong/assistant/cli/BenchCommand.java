@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 /** {@code ./bench/run NAME [--quick] [--out DIR]}: prints one JSON line per figure and writes them to DIR/NAME.json. */
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true, description = "Run a benchmark (serving, training, retrieval, learning).")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "Benchmark: serving, training, retrieval or learning.") String name;
+    @Parameters(paramLabel = "NAME", description = "Benchmark: serving, training, retrieval, learning or load.") String name;
     @Option(names = "--quick", description = "A smaller, faster run.") boolean quick;
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default bench-out).") Path out = Path.of("bench-out");
 
@@ -27,7 +27,8 @@ public final class BenchCommand implements Callable<Integer> {
             case "training" -> dev.lifelong.assistant.bench.TrainingBenchmark.run(out.toAbsolutePath(), quick);
             case "retrieval" -> dev.lifelong.assistant.bench.RetrievalBenchmark.run(out.toAbsolutePath(), quick);
             case "learning" -> dev.lifelong.assistant.bench.LearningBenchmark.run(out.toAbsolutePath(), quick);
-            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving, training, retrieval, learning");
+            case "load" -> dev.lifelong.assistant.bench.LoadBenchmark.run(out.toAbsolutePath(), quick);
+            default -> throw new UserFacingException("unknown benchmark '" + name + "'; available: serving, training, retrieval, learning, load");
         };
         ObjectMapper json = new ObjectMapper();
         StringBuilder lines = new StringBuilder();
