@@ -56,7 +56,7 @@ final class AdapterRoutes {
             ctx.json(overview(ConversationRoutes.userId(ctx)));
         });
         r.post("/api/adapters/prune", ctx -> {
-            var body = Json.object(ctx);
+            var body = Json.objectWith(ctx, "keep");
             if (!body.has("keep") || !body.get("keep").canConvertToInt() || body.get("keep").asInt() < 1 || !body.get("keep").isIntegralNumber()) {
                 throw ApiException.badRequest("invalid_value", "keep must be a whole number of versions, at least 1");
             }

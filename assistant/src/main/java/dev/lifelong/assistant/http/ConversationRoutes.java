@@ -25,21 +25,21 @@ final class ConversationRoutes {
         });
         r.get("/api/conversations/{id}/messages", ctx -> ctx.json(chat.messages(userId(ctx), id(ctx)).stream().map(Dto::message).toList()));
         r.post("/api/conversations/{id}/messages", ctx -> {
-            String content = Json.requiredString(Json.object(ctx), "content");
+            String content = Json.requiredString(Json.objectWith(ctx, "content"), "content");
             long id = id(ctx);
             chat.send(userId(ctx), id, content, events(ctx));
         });
         r.post("/api/conversations/{id}/regenerate", ctx -> chat.regenerate(userId(ctx), id(ctx), events(ctx)));
         r.post("/api/conversations/{id}/edit", ctx -> {
-            String content = Json.requiredString(Json.object(ctx), "content");
+            String content = Json.requiredString(Json.objectWith(ctx, "content"), "content");
             chat.edit(userId(ctx), id(ctx), content, events(ctx));
         });
         r.post("/api/messages/{id}/correction", ctx -> {
-            String correction = Json.requiredString(Json.object(ctx), "correction");
+            String correction = Json.requiredString(Json.objectWith(ctx, "correction"), "correction");
             ctx.status(201).json(Map.of("memory", Dto.memory(chat.correct(userId(ctx), id(ctx), correction))));
         });
         r.post("/api/messages/{id}/rating", ctx -> {
-            String rating = Json.requiredString(Json.object(ctx), "rating");
+            String rating = Json.requiredString(Json.objectWith(ctx, "rating"), "rating");
             if (!rating.equals("up") && !rating.equals("down")) throw ApiException.badRequest("invalid_value", "rating must be up or down, not '" + rating + "'");
             chat.rate(userId(ctx), id(ctx), rating.equals("up"));
             ctx.status(204);
@@ -50,7 +50,7 @@ final class ConversationRoutes {
 
     private void create(Context ctx) {
         String title = null;
-        if (!ctx.body().isBlank()) title = Json.optionalString(Json.object(ctx), "title").orElse(null);
+        if (!ctx.body().isBlank()) title = Json.optionalString(Json.objectWith(ctx, "title"), "title").orElse(null);
         ctx.status(201).json(Dto.conversation(chat.create(userId(ctx), title)));
     }
 

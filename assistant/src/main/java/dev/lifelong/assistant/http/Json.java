@@ -72,6 +72,13 @@ final class Json {
         return v.booleanValue();
     }
 
+    /** The body as an object that may hold only {@code fields}. */
+    static ObjectNode objectWith(Context ctx, String... fields) {
+        ObjectNode o = object(ctx);
+        allowOnly(o, fields);
+        return o;
+    }
+
     /** Rejects fields the endpoint does not know (a typo must not be silently ignored). */
     static void allowOnly(JsonNode obj, String... fields) {
         java.util.Set<String> allowed = java.util.Set.of(fields);

@@ -75,7 +75,7 @@ final class ModelRoutes {
     }
 
     private void load(Context ctx) {
-        String raw = Json.requiredString(Json.object(ctx), "path").strip();
+        String raw = Json.requiredString(Json.objectWith(ctx, "path"), "path").strip();
         if (raw.isEmpty()) throw ApiException.badRequest("missing_field", "'path' must not be empty");
         Path path;
         try {
@@ -93,7 +93,7 @@ final class ModelRoutes {
     }
 
     private void download(Context ctx) {
-        String id = Json.requiredString(Json.object(ctx), "id");
+        String id = Json.requiredString(Json.objectWith(ctx, "id"), "id");
         try {
             models.startDownload(id);
         } catch (IllegalArgumentException e) {

@@ -174,4 +174,16 @@ class AccountsApiTest {
         assertThat(member.get("/api/conversations").statusCode()).as("their key died with them").isEqualTo(401);
         assertThat(server.delete("/api/users/" + id).statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void unknownFieldsAreRefusedByName() throws Exception {
+        for (String[] c : new String[][] {{"/api/conversations", "{\"title\":\"x\",\"owner\":1}"},
+                {"/api/keys", "{\"name\":\"k\",\"userId\":1}"}, {"/api/users", "{\"name\":\"zed\",\"role\":\"owner\"}"},
+                {"/api/auth/login", "{\"name\":\"owner\",\"password\":\"x\",\"admin\":true}"}, {"/api/adapters/prune", "{\"keep\":2,\"all\":true}"}}) {
+            HttpResponse<String> r = server.post(c[0], c[1]);
+            assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+            assertThat(json(r).at("/error/code").asText()).as(c[0]).isEqualTo("unknown_field");
+        }
+        assertThat(server.get("/api/users").body()).as("no user was made a second owner").doesNotContain("zed");
+    }
 }
