@@ -1569,7 +1569,14 @@ async function openFromUrl() {
   const fromUrl = Number((/^#c(\d+)$/.exec(location.hash) || [])[1]);
   if (fromUrl && state.conversations.some((c) => c.id === fromUrl)) await selectConversation(fromUrl);
 }
-window.addEventListener('hashchange', () => openFromUrl().catch(reportError));
+window.addEventListener('hashchange', () => {
+  // the first-visit link pasted into a tab that already shows Lifelong changes only the fragment: sign in from it
+  if (/^#login-key=/.test(location.hash)) {
+    authenticate().then((ok) => (ok ? startApp() : null)).catch(reportError);
+    return;
+  }
+  openFromUrl().catch(reportError);
+});
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
 else start();

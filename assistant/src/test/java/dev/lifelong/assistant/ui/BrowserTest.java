@@ -300,6 +300,25 @@ class BrowserTest {
             assertThat(server.as(secret).get("/api/auth/me").body()).contains("\"eve\"");
             byTestId("logout").click();
             wait.until(d -> byTestId("login-screen").isDisplayed());
+
+            // the owner, signed in by the first-visit link, adds and removes a user on the account page
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("users-section").isDisplayed());
+            assertThat(byTestId("account-nopassword").isDisplayed()).as("the owner is asked to set a password").isTrue();
+            byTestId("user-name").sendKeys("frank");
+            byTestId("user-add").click();
+            wait.until(d -> byTestId("user-secret").getText().contains("ll_"));
+            String franks = byTestId("user-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            assertThat(server.as(franks).get("/api/conversations").statusCode()).isEqualTo(200);
+            wait.until(d -> byTestId("user-list").getText().contains("frank"));
+            List<WebElement> items = allByTestId("user-item");
+            WebElement frank = items.stream().filter(e -> e.getText().contains("frank")).findFirst().orElseThrow();
+            frank.findElement(By.cssSelector("[data-testid='user-remove']")).click();
+            browser.switchTo().alert().accept();
+            wait.until(d -> !byTestId("user-list").getText().contains("frank"));
+            assertThat(server.as(franks).get("/api/conversations").statusCode()).isEqualTo(401);
         }
     }
 
