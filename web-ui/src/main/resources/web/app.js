@@ -1375,6 +1375,47 @@ el.trainNow.addEventListener('click', async () => {
     followProgress();
   } catch (e) { reportError(e); }
 });
+/** Downloads the personal model bundle with a progress bar (the body is read as a stream to count bytes). */
+async function exportModel() {
+  const bar = $('export-bar');
+  const status = $('export-status');
+  $('export-model').disabled = true;
+  bar.hidden = false;
+  bar.removeAttribute('value'); // indeterminate while the server packs the bundle
+  status.textContent = 'Packing…';
+  try {
+    const response = await request('GET', '/api/export', undefined, { raw: true });
+    const total = Number(response.headers.get('Content-Length')) || 0;
+    const reader = response.body.getReader();
+    const chunks = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      if (total) { bar.value = received / total; status.textContent = `${Math.round((100 * received) / total)}%`; }
+    }
+    const name = (/filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '') || [])[1] || 'lifelong-model.zip';
+    const url = URL.createObjectURL(new Blob(chunks, { type: 'application/zip' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    bar.value = 1;
+    status.textContent = `Saved ${name} (${(received / 1e6).toFixed(1)} MB)`;
+  } catch (e) {
+    status.textContent = '';
+    reportError(e);
+  } finally {
+    $('export-model').disabled = false;
+  }
+}
+$('export-model').addEventListener('click', () => exportModel());
+
 el.serveBase.addEventListener('click', async () => {
   try { await api.serveBase(); await renderModel(); announce('Answering with the base model now.'); } catch (e) { reportError(e); }
 });

@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** {@code ./lifelong [serve|doctor|models] ...}; with no subcommand it serves. */
 @Command(name = "lifelong", mixinStandardHelpOptions = true, version = "Lifelong 0.1.0",
         description = "A personal AI assistant that lives on your computer and grows with you.",
-        subcommands = {ServeCommand.class, DoctorCommand.class, ModelsCommand.class, TrainCommand.class, UpdateCommand.class, AdaptersCommand.class, UserCommand.class, BackupCommand.class, RestoreCommand.class, SeedlingCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DoctorCommand.class, ModelsCommand.class, TrainCommand.class, UpdateCommand.class, AdaptersCommand.class, UserCommand.class, BackupCommand.class, RestoreCommand.class, ExportCommand.class, ImportCommand.class, SeedlingCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class LifelongCli implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

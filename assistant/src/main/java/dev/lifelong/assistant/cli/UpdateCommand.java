@@ -115,4 +115,17 @@ public final class UpdateCommand implements Callable<Integer> {
                 .map(ModelResolver.Choice::path)
                 .orElseThrow(() -> new UserFacingException("no base model: pass --model BASE.gguf or pull one (./lifelong models list)"));
     }
+
+    /** The model serve would use on this data folder; throws a user-facing error when there is none. */
+    static Path defaultModel(Path dataDir) {
+        Path p = defaultModelOrNull(dataDir);
+        if (p == null) throw new UserFacingException("no base model: pass --model BASE.gguf or pull one (./lifelong models list)");
+        return p;
+    }
+
+    static Path defaultModelOrNull(Path dataDir) {
+        AssistantConfig config = dev.lifelong.assistant.config.ConfigLoader.load(dataDir, java.util.Map.of());
+        return ModelResolver.resolve(config.model(), new ModelStore(dataDir), ModelResolver.home().resolve(ModelResolver.SEEDLING))
+                .map(ModelResolver.Choice::path).orElse(null);
+    }
 }

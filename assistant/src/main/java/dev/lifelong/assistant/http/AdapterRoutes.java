@@ -41,6 +41,21 @@ final class AdapterRoutes {
             ctx.status(204);
         });
         r.get("/api/adapters/progress", this::progress);
+        r.get("/api/export", ctx -> {
+            long user = ConversationRoutes.userId(ctx);
+            java.nio.file.Path file = updates.exportBundle(user);
+            try {
+                String name = "lifelong-" + AuthRoutes.caller(ctx).name() + "-" + java.time.LocalDate.now() + ".zip";
+                ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+                ctx.header("Content-Length", Long.toString(java.nio.file.Files.size(file)));
+                ctx.contentType("application/zip");
+                try (var in = java.nio.file.Files.newInputStream(file)) {
+                    in.transferTo(ctx.res().getOutputStream());
+                }
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        });
         r.patch("/api/adapters/settings", ctx -> {
             var body = Json.object(ctx);
             for (var it = body.fieldNames(); it.hasNext(); ) {

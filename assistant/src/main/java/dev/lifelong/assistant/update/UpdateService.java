@@ -69,6 +69,15 @@ public final class UpdateService implements AutoCloseable {
     }
 
     /** Queues "train now" for the user; returns the job (an already queued or running one if there is). */
+    /** Writes the user's personal model bundle to a temporary file (the caller sends and deletes it). */
+    public Path exportBundle(long userId) throws java.io.IOException {
+        String name = db.accounts().find(userId).map(dev.lifelong.memory.Accounts.Account::name).orElseThrow();
+        Path tmp = java.nio.file.Files.createTempFile(dataDir, ".export-", ".zip");
+        dev.lifelong.assistant.portable.PersonalModelBundle.export(db, dataDir, userId, name, models.require().runtime().file(), tmp,
+                (done, total) -> { });
+        return tmp;
+    }
+
     public UpdateJob trainNow(long userId) {
         UpdateJob job = scheduler.trainNow(userId);
         publish(new Progress(job.id(), userId, job.state().name().toLowerCase(), job.phase() == null ? "queued" : job.phase(), 0, 0,

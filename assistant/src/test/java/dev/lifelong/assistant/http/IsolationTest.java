@@ -115,10 +115,32 @@ class IsolationTest {
         int alices = json(alice.post("/v1/chat/completions", body)).at("/usage/prompt_tokens").asInt();
         assertThat(bobsWithMemory).as("Bob has no memories to add").isEqualTo(bobs);
         assertThat(alices).as("Alice's memory goes into her prompt").isGreaterThan(bobs);
+        // exports hold only the caller's data
+        HttpResponse<byte[]> export = java.net.http.HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(bob.uri("/api/export")).header("Authorization", "Bearer " + bob.apiKey).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(export.statusCode()).isEqualTo(200);
+        assertThat(export.headers().firstValue("content-type").orElse("")).startsWith("application/zip");
+        String bobsZip = unzipAll(export.body());
+        assertThat(bobsZip).contains("\"user\" : \"bob\"").doesNotContain(SECRET);
+        HttpResponse<byte[]> alicesExport = java.net.http.HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(alice.uri("/api/export")).header("Authorization", "Bearer " + alice.apiKey).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(unzipAll(alicesExport.body())).contains(SECRET);
         // training data of Bob holds nothing of Alice's
         var dataset = new DatasetBuilder(server.assistant.database(), "sys").interactions(bobId, 0, Long.MAX_VALUE);
         assertThat(dataset.examples().toString()).doesNotContain(SECRET);
         assertThat(new DatasetBuilder(server.assistant.database(), "sys").interactions(aliceId, 0, Long.MAX_VALUE).examples().toString())
                 .as("the same builder does see Alice's own exchange").contains(SECRET);
+    }
+
+    static String unzipAll(byte[] zip) throws Exception {
+        StringBuilder out = new StringBuilder();
+        try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                if (!e.getName().endsWith(".gguf")) out.append(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return out.toString();
     }
 }

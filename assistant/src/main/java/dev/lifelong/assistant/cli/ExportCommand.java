@@ -1,0 +1,41 @@
+package dev.lifelong.assistant.cli;
+
+import dev.lifelong.assistant.portable.PersonalModelBundle;
+import dev.lifelong.memory.Database;
+import dev.lifelong.memory.Users;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code ./lifelong export --out FILE}: a user's personal model (adapter + memory + history) as one zip. */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Export a user's personal model (adapter, memories, conversations, training data, figures) to one zip file.")
+public final class ExportCommand implements Callable<Integer> {
+    @Mixin CommonOptions common = new CommonOptions();
+    @Option(names = "--user", paramLabel = "NAME", description = "Whose model (may be left out when there is one user).") String user;
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The zip file to write.") Path out;
+    @Option(names = "--model", paramLabel = "FILE", description = "The base model (default: the one serve uses).") Path model;
+
+    @Override
+    public Integer call() {
+        Path dataDir = common.dataDir();
+        try (Database db = Database.open(dataDir.resolve("lifelong.db"))) {
+            Users.User u = UserOption.resolve(db, user);
+            Path base = model != null ? model : UpdateCommand.defaultModel(dataDir);
+            PersonalModelBundle.ExportSummary s;
+            try {
+                s = PersonalModelBundle.export(db, dataDir, u.id(), u.name(), base, out, ImportCommand.bar("exporting"));
+            } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+                throw new UserFacingException(e.getMessage());
+            }
+            System.out.println();
+            System.out.printf("exported %s: %d conversations, %d messages, %d memories, %s; %.1f MB -> %s%n", s.user(), s.conversations(),
+                    s.messages(), s.memories(), s.adapterVersion() == null ? "no adapter yet" : "adapter v" + s.adapterVersion(),
+                    s.bytes() / 1e6, s.file());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.lifelong.assistant.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifelong.assistant.TestModels;
+import dev.lifelong.assistant.TestServer;
+import dev.lifelong.gguf.RandomLlamaModel;
+import dev.lifelong.loop.LifelongUpdate;
+import dev.lifelong.loop.UpdateListener;
+import dev.lifelong.loop.UpdateSettings;
+import dev.lifelong.memory.AdapterVersionStore;
+import dev.lifelong.memory.Conversation;
+import dev.lifelong.memory.Database;
+import dev.lifelong.memory.Memory;
+import dev.lifelong.memory.MemoryKind;
+import dev.lifelong.memory.MessageStatus;
+import dev.lifelong.memory.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Export user A on installation 1, import on installation 2: the same memories, conversations, adapter bytes and
+ * answers. Tampered bundles, zip-slip entries, a wrong base model, an unknown format and oversized entries are refused
+ * with their reasons and leave nothing behind.
+ */
+class ExportImportTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir Path dir;
+
+    record Run(int exit, String output) {
+        String lastLine() { List<String> l = output.strip().lines().toList(); return l.get(l.size() - 1); }
+    }
+
+    Run cli(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Dlifelong.import.maxEntryBytes=" + System.getProperty("test.maxEntry", "4294967296"),
+                "-cp", System.getProperty("java.class.path"), LifelongCli.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    @Test
+    void roundTripKeepsEverythingAndBadBundlesAreRefused() throws Exception {
+        Path one = dir.resolve("one");
+        Path two = dir.resolve("two");
+        Files.createDirectories(one);
+        Path base = TestModels.tiny();
+        String adaKeyOne;
+        byte[] adapterOne;
+        try (Database db = Database.open(one.resolve("lifelong.db"))) {
+            long ada = db.accounts().create("ada", dev.lifelong.memory.Accounts.Role.MEMBER, null).id();
+            adaKeyOne = db.accounts().createApiKey(ada, "test", true).secret();
+            Conversation c = db.conversations().create(ada, "gardens");
+            for (int i = 0; i < 12; i++) {
+                db.messages().append(c.id(), Role.USER, "What does plant " + i + " need in the garden?", MessageStatus.COMPLETE);
+                db.messages().append(c.id(), Role.ASSISTANT, "Plant " + i + " needs water and " + (i * 3) + " hours of sun.", MessageStatus.COMPLETE);
+            }
+            Memory m = db.memories().add(ada, MemoryKind.FACT, "Ada's cat is called Momo.", null);
+            db.memories().add(ada, MemoryKind.PREFERENCE, "Ada likes short answers. 中文也可以", null);
+            db.memories().setPinned(ada, m.id(), true);
+            var job = new dev.lifelong.memory.UpdateJobStore(db).startNow(ada, dev.lifelong.memory.UpdateJob.Origin.MANUAL);
+            var outcome = new LifelongUpdate(db, one, base, UpdateSettings.defaults().withSystemPrompt("You are Lifelong.")
+                    .withTraining(4, 3e-3f, 3).withThreads(1)).run(ada, job.id(), UpdateListener.NONE);
+            assertThat(outcome.version().serving()).as(outcome.summary()).isTrue();
+            adapterOne = Files.readAllBytes(one.resolve(outcome.version().file()));
+        }
+        Path bundle = dir.resolve("ada.zip");
+        Run exported = cli("export", "--user", "ada", "--out", bundle.toString(), "--data", one.toString(), "--model", base.toString());
+        assertThat(exported.exit()).as(exported.output()).isZero();
+        assertThat(exported.output()).contains("adapter v1");
+        try (ZipFile zip = new ZipFile(bundle.toFile())) {
+            JsonNode manifest = JSON.readTree(zip.getInputStream(zip.getEntry("manifest.json")));
+            assertThat(manifest.get("format").asInt()).isEqualTo(1);
+            assertThat(manifest.at("/base/sha256").asText()).isEqualTo(dev.lifelong.lora.data.DatasetFiles.sha256(base));
+            assertThat(manifest.at("/adapter/hyperParameters/rank").asInt()).isEqualTo(4);
+            assertThat(manifest.get("entries").size()).isEqualTo(9);
+            assertThat(new String(zip.getInputStream(zip.getEntry("Modelfile")).readAllBytes())).contains("ADAPTER ./adapter.gguf");
+            assertThat(new String(zip.getInputStream(zip.getEntry("README.md")).readAllBytes())).contains("--lora adapter.gguf");
+        }
+
+        // refusals first, on an empty installation 2: each leaves nothing behind
+        Files.createDirectories(two);
+        Path other = RandomLlamaModel.write(new RandomLlamaModel.Spec("other-base", 95, 2, 64, 4, 2, 128, 512, 7,
+                dev.lifelong.gguf.GgmlType.F32), dir.resolve("other.gguf"));
+        assertRefused(cli("import", bundle.toString(), "--data", two.toString(), "--model", other.toString()),
+                "trained on the base model", two);
+        assertRefused(cli("import", rewritten(bundle, "tampered.zip", "memories.json", b -> { b[b.length / 2] ^= 1; return b; }, false).toString(),
+                "--data", two.toString(), "--model", base.toString()), "does not match its checksum", two);
+        assertRefused(cli("import", withExtra(bundle, "slip.zip", "../../evil.sh").toString(), "--data", two.toString(), "--model", base.toString()),
+                "zip-slip", two);
+        assertRefused(cli("import", rewritten(bundle, "future.zip", "manifest.json", b -> {
+            try {
+                ObjectNode m = (ObjectNode) JSON.readTree(b);
+                m.put("format", 99);
+                return JSON.writeValueAsBytes(m);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, false).toString(), "--data", two.toString(), "--model", base.toString()), "unknown bundle format version 99", two);
+        System.setProperty("test.maxEntry", "1000");
+        try {
+            assertRefused(cli("import", bundle.toString(), "--data", two.toString(), "--model", base.toString()), "larger than 1000 bytes", two);
+        } finally {
+            System.clearProperty("test.maxEntry");
+        }
+
+        Run imported = cli("import", bundle.toString(), "--data", two.toString(), "--model", base.toString());
+        assertThat(imported.exit()).as(imported.output()).isZero();
+        String adaKeyTwo = imported.lastLine();
+        assertThat(adaKeyTwo).startsWith("ll_");
+        assertRefused(cli("import", bundle.toString(), "--data", two.toString(), "--model", base.toString()), "already exists", null);
+
+        try (Database a = Database.open(one.resolve("lifelong.db")); Database b = Database.open(two.resolve("lifelong.db"))) {
+            long adaOne = a.accounts().findByName("ada").orElseThrow().id();
+            long adaTwo = b.accounts().findByName("ada").orElseThrow().id();
+            assertThat(summary(b, adaTwo)).isEqualTo(summary(a, adaOne));
+            var serving = new AdapterVersionStore(b).serving(adaTwo).orElseThrow();
+            assertThat(serving.version()).isEqualTo(1);
+            assertThat(Files.readAllBytes(two.resolve(serving.file()))).as("the same adapter bytes").isEqualTo(adapterOne);
+            assertThat(b.messages().search(adaTwo, "sun", 3)).as("history is searchable there").isNotEmpty();
+        }
+        // the same answers from the tiny model with the imported adapter (greedy)
+        String question = "{\"model\":\"default\",\"max_tokens\":12,\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"What does plant 3 need in the garden?\"}]}";
+        String answerOne;
+        String answerTwo;
+        try (TestServer s = TestServer.start(one, base, 1024, 12)) {
+            answerOne = JSON.readTree(s.as(adaKeyOne).post("/v1/chat/completions", question, "X-Lifelong-Memory", "off").body()).at("/choices/0/message/content").asText();
+        }
+        try (TestServer s = TestServer.start(two, base, 1024, 12)) {
+            answerTwo = JSON.readTree(s.as(adaKeyTwo).post("/v1/chat/completions", question, "X-Lifelong-Memory", "off").body()).at("/choices/0/message/content").asText();
+            assertThat(JSON.readTree(s.as(adaKeyTwo).get("/api/adapters").body()).at("/serving/version").asInt()).isEqualTo(1);
+        }
+        assertThat(answerTwo).isNotEmpty().isEqualTo(answerOne);
+    }
+
+    private void assertRefused(Run r, String reason, Path installation) throws Exception {
+        assertThat(r.exit()).as(r.output()).isNotZero();
+        assertThat(r.output()).contains(reason).doesNotContain("Exception in thread");
+        if (installation != null && Files.exists(installation.resolve("lifelong.db"))) {
+            try (Database db = Database.open(installation.resolve("lifelong.db"))) {
+                assertThat(db.accounts().findByName("ada")).as("no half-imported user after: " + reason).isEmpty();
+            }
+            if (Files.exists(installation.resolve("adapters"))) {
+                try (Stream<Path> files = Files.walk(installation.resolve("adapters"))) {
+                    assertThat(files.filter(Files::isRegularFile).toList()).as("no adapter files after: " + reason).isEmpty();
+                }
+            }
+        }
+    }
+
+    /** Installation-independent view of a user's data: conversations with messages, memories, version figures. */
+    private static List<String> summary(Database db, long user) {
+        List<String> out = new ArrayList<>();
+        for (Conversation c : db.conversations().list(user)) {
+            out.add("conversation " + c.title() + " " + c.createdAt() + " private=" + c.isPrivate());
+            db.messages().list(c.id()).forEach(m -> out.add("  " + m.role() + " " + m.status() + " " + m.createdAt() + " " + m.content()));
+        }
+        db.memories().list(user, true, 1000, 0).forEach(m -> out.add("memory " + m.kind() + " " + m.text() + " pinned=" + m.pinned()
+                + " " + m.createdAt()));
+        new AdapterVersionStore(db).list(user).forEach(v -> out.add("version " + v.version() + " " + v.state() + " " + v.serving()
+                + " " + v.sha256() + " " + v.reason()));
+        return out;
+    }
+
+    interface Bytes { byte[] apply(byte[] b); }
+
+    private Path rewritten(Path bundle, String name, String entry, Bytes change, boolean fixChecksum) throws Exception {
+        Path out = dir.resolve(name);
+        try (ZipFile in = new ZipFile(bundle.toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            var it = in.entries();
+            while (it.hasMoreElements()) {
+                ZipEntry e = it.nextElement();
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals(entry)) data = change.apply(data);
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        return out;
+    }
+
+    private Path withExtra(Path bundle, String name, String extraEntry) throws Exception {
+        Path out = dir.resolve(name);
+        try (ZipFile in = new ZipFile(bundle.toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            zip.putNextEntry(new ZipEntry(extraEntry));
+            zip.write("rm -rf ~".getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+            var it = in.entries();
+            while (it.hasMoreElements()) {
+                ZipEntry e = it.nextElement();
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                zip.write(in.getInputStream(e).readAllBytes());
+                zip.closeEntry();
+            }
+        }
+        return out;
+    }
+}
