@@ -31,6 +31,7 @@ public final class UpdateCommand implements Callable<Integer> {
     @Mixin CommonOptions common = new CommonOptions();
     @Option(names = "--now", description = "Run the update here and now (without it, queue it for the running assistant).") boolean now;
     @Option(names = "--user", paramLabel = "NAME", description = "Whose adapter (may be left out when there is one user).") String user;
+    @Option(names = "--all", description = "Every user, one after another (what the nightly timer runs).") boolean all;
     @Option(names = "--model", paramLabel = "BASE.gguf", description = "Base model (default: the model serve would use).") Path model;
     @Option(names = "--replay", paramLabel = "RATIO", defaultValue = "0.01", description = "Share of earlier examples replayed (default ${DEFAULT-VALUE}).") double replay;
     @Option(names = "--replay-min", defaultValue = "8", description = "Replay at least this many earlier examples (default ${DEFAULT-VALUE}).") int replayMin;
@@ -52,7 +53,27 @@ public final class UpdateCommand implements Callable<Integer> {
             throw new UserFacingException(e.getMessage());
         }
         try (Database db = Database.open(config.databaseFile())) {
-            Users.User u = UserOption.resolve(db, user);
+            if (all) {
+                if (user != null) throw new UserFacingException("give --user NAME or --all, not both");
+                int failed = 0;
+                for (Users.User each : Users.list(db)) {
+                    System.out.println("== " + each.name());
+                    try {
+                        runFor(db, each, dataDir, config, settings);
+                    } catch (UserFacingException e) {
+                        failed++;
+                        System.err.println(each.name() + ": " + e.getMessage());
+                    }
+                }
+                if (failed > 0) throw new UserFacingException(failed + " user(s) could not be updated (see above)");
+                return 0;
+            }
+            return runFor(db, UserOption.resolve(db, user), dataDir, config, settings);
+        }
+    }
+
+    private int runFor(Database db, Users.User u, Path dataDir, AssistantConfig config, UpdateSettings settings) throws Exception {
+        {
             UpdateJobStore jobs = new UpdateJobStore(db);
             if (!now) {
                 UpdateJob job = jobs.enqueue(u.id(), UpdateJob.Origin.MANUAL);
