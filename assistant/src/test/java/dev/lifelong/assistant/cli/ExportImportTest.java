@@ -82,9 +82,11 @@ class ExportImportTest {
             adapterOne = Files.readAllBytes(one.resolve(outcome.version().file()));
         }
         Path bundle = dir.resolve("ada.zip");
-        Run exported = cli("export", "--user", "ada", "--out", bundle.toString(), "--data", one.toString(), "--model", base.toString());
+        Run exported = cli("export", "--user", "ada", "--out", bundle.toString(), "--data", one.toString(), "--model", base.toString(),
+                "--merged", dir.resolve("ada-merged.gguf").toString(), "--merged-type", "f16");
         assertThat(exported.exit()).as(exported.output()).isZero();
-        assertThat(exported.output()).contains("adapter v1");
+        assertThat(exported.output()).contains("adapter v1").contains("merged model (F16)");
+        assertThat(dir.resolve("ada-merged.gguf")).isRegularFile();
         try (ZipFile zip = new ZipFile(bundle.toFile())) {
             JsonNode manifest = JSON.readTree(zip.getInputStream(zip.getEntry("manifest.json")));
             assertThat(manifest.get("format").asInt()).isEqualTo(1);
