@@ -298,6 +298,17 @@ class BrowserTest {
             wait.until(d -> byTestId("key-secret").getText().contains("ll_"));
             String secret = byTestId("key-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
             assertThat(server.as(secret).get("/api/auth/me").body()).contains("\"eve\"");
+            byTestId("account-close").click();
+
+            // export from "Your model", with a progress bar
+            byTestId("model-open").click();
+            wait.until(d -> byTestId("export-model").isDisplayed());
+            byTestId("export-model").click();
+            wait.until(d -> byTestId("export-status").getText().startsWith("Saved lifelong-eve-"));
+            assertThat(byTestId("export-bar").getDomProperty("value")).isEqualTo("1");
+            browser.findElement(By.cssSelector("#model-close")).click();
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("logout").isDisplayed());
             byTestId("logout").click();
             wait.until(d -> byTestId("login-screen").isDisplayed());
 
