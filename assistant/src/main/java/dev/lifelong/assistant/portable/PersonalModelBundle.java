@@ -181,6 +181,7 @@ public final class PersonalModelBundle {
      * transaction; the adapter file is written first and removed again if that transaction fails.
      */
     public static ImportSummary importBundle(Database db, Path dataDir, Path bundle, Path baseModel, String asName) {
+        removeOrphanedAdapterFolders(db, dataDir);
         Map<String, byte[]> entries = readVerified(bundle);
         JsonNode manifest;
         try {
@@ -235,6 +236,8 @@ public final class PersonalModelBundle {
                 Path rel = Path.of("adapters", "user-" + userId, "v" + adapterVersion + ".gguf");
                 writeAtomically(dataDir.resolve(rel), entries.get("adapter.gguf"));
                 written.add(dataDir.resolve(rel));
+                // fault injection for the crash test: die with the file in place and the transaction not committed
+                if ("import".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
                 return rel.toString();
             });
             return new ImportSummary(done.userId(), name, done.counts(), hasAdapter ? adapterVersion : null);
@@ -247,6 +250,29 @@ public final class PersonalModelBundle {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * An import killed after writing its adapter file but before its transaction committed leaves a folder
+     * {@code adapters/user-N} for a user N that does not exist; the next import removes such folders first (a user id
+     * can be given out again, and must not inherit them).
+     */
+    static void removeOrphanedAdapterFolders(Database db, Path dataDir) {
+        Path adapters = dataDir.resolve("adapters");
+        if (!Files.isDirectory(adapters)) return;
+        java.util.Set<Long> users = new java.util.HashSet<>();
+        db.accounts().list().forEach(a -> users.add(a.id()));
+        try (var dirs = Files.list(adapters)) {
+            for (Path d : dirs.toList()) {
+                String n = d.getFileName().toString();
+                if (!n.matches("user-\\d+") || users.contains(Long.parseLong(n.substring(5)))) continue;
+                try (var walk = Files.walk(d)) {
+                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean " + adapters + ": " + e.getMessage(), e);
         }
     }
 

@@ -45,12 +45,25 @@ class ExportImportTest {
         String lastLine() { List<String> l = output.strip().lines().toList(); return l.get(l.size() - 1); }
     }
 
+    Run cliWithEnv(String key, String value, String... args) throws Exception {
+        env = java.util.Map.of(key, value);
+        try {
+            return cli(args);
+        } finally {
+            env = java.util.Map.of();
+        }
+    }
+
+    java.util.Map<String, String> env = java.util.Map.of();
+
     Run cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Dlifelong.import.maxEntryBytes=" + System.getProperty("test.maxEntry", "4294967296"),
                 "-cp", System.getProperty("java.class.path"), LifelongCli.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), out);
@@ -123,6 +136,13 @@ class ExportImportTest {
             System.clearProperty("test.maxEntry");
         }
 
+        // killed between the adapter file and the commit: no user; the next import clears the orphaned file first
+        Run killed = cliWithEnv("LIFELONG_CRASH_AT", "import", "import", bundle.toString(), "--data", two.toString(), "--model", base.toString());
+        assertThat(killed.exit()).as(killed.output()).isEqualTo(137);
+        try (Database db = Database.open(two.resolve("lifelong.db"))) {
+            assertThat(db.accounts().findByName("ada")).isEmpty();
+        }
+
         Run imported = cli("import", bundle.toString(), "--data", two.toString(), "--model", base.toString());
         assertThat(imported.exit()).as(imported.output()).isZero();
         String adaKeyTwo = imported.lastLine();
@@ -137,6 +157,10 @@ class ExportImportTest {
             assertThat(serving.version()).isEqualTo(1);
             assertThat(Files.readAllBytes(two.resolve(serving.file()))).as("the same adapter bytes").isEqualTo(adapterOne);
             assertThat(b.messages().search(adaTwo, "sun", 3)).as("history is searchable there").isNotEmpty();
+            try (Stream<Path> files = Files.walk(two.resolve("adapters"))) {
+                assertThat(files.filter(Files::isRegularFile).map(f -> two.relativize(f).toString()).toList())
+                        .as("only the imported user's adapter, no orphan from the killed import").containsExactly(serving.file());
+            }
         }
         // the same answers from the tiny model with the imported adapter (greedy)
         String question = "{\"model\":\"default\",\"max_tokens\":12,\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"What does plant 3 need in the garden?\"}]}";
