@@ -29,7 +29,8 @@ public final class ExportCommand implements Callable<Integer> {
             Path base = model != null ? model : UpdateCommand.defaultModel(dataDir);
             PersonalModelBundle.ExportSummary s;
             try {
-                s = PersonalModelBundle.export(db, dataDir, u.id(), u.name(), base, out, ImportCommand.bar("exporting"));
+                String systemPrompt = dev.lifelong.assistant.config.ConfigLoader.load(dataDir, java.util.Map.of()).systemPrompt();
+                s = PersonalModelBundle.export(db, dataDir, u.id(), u.name(), base, out, systemPrompt, ImportCommand.bar("exporting"));
             } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());
             }

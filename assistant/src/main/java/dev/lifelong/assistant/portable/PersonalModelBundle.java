@@ -65,7 +65,7 @@ public final class PersonalModelBundle {
 
     /** Writes the bundle of {@code userId} to {@code out} (temp file + fsync + rename); {@code baseModel} is the model served here. */
     public static ExportSummary export(Database db, Path dataDir, long userId, String userName, Path baseModel, Path out,
-            BiConsumer<Integer, Integer> progress) {
+            String systemPrompt, BiConsumer<Integer, Integer> progress) {
         try {
             Map<String, List<Map<String, Object>>> rows = UserArchive.export(db, userId);
             Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -110,7 +110,8 @@ public final class PersonalModelBundle {
                 manifest.putNull("adapter");
             }
             manifest.put("versions", rows.get("adapter_versions").size());
-            entries.put("Modelfile", Recipes.modelfile(base, baseModel, adapter != null).getBytes(StandardCharsets.UTF_8));
+            manifest.put("systemPrompt", systemPrompt);
+            entries.put("Modelfile", Recipes.modelfile(base, baseModel, adapter != null, systemPrompt).getBytes(StandardCharsets.UTF_8));
             entries.put("README.md", Recipes.readme(userName, base, baseModel, adapter != null).getBytes(StandardCharsets.UTF_8));
             progress.accept(4, steps);
             ObjectNode sums = manifest.putObject("entries");

@@ -10,7 +10,7 @@ final class Recipes {
         return base.chatTemplate() != null && base.chatTemplate().contains("<|im_start|>");
     }
 
-    static String modelfile(PersonalModelBundle.BaseModel base, Path baseModel, boolean adapter) {
+    static String modelfile(PersonalModelBundle.BaseModel base, Path baseModel, boolean adapter, String systemPrompt) {
         StringBuilder s = new StringBuilder();
         s.append("# Ollama: put the base model ").append(baseModel.getFileName()).append(" (sha256 ").append(base.sha256())
                 .append(")\n# next to this file, unzip adapter.gguf here too, then: ollama create my-lifelong -f Modelfile\n");
@@ -25,6 +25,10 @@ final class Recipes {
         } else {
             s.append("# The base model's chat template is not ChatML; Ollama uses the template of the base model from its\n")
                     .append("# library when you FROM that model instead of the file, e.g. FROM ").append(base.name()).append('\n');
+        }
+        if (systemPrompt != null && !systemPrompt.isBlank()) {
+            // the same system prompt Lifelong trains and answers with (the memory block is Lifelong's own, not Ollama's)
+            s.append("SYSTEM \"\"\"").append(systemPrompt.replace("\"\"\"", "\" \" \"")).append("\"\"\"\n");
         }
         s.append("PARAMETER temperature 0.7\nPARAMETER top_p 0.95\n");
         return s.toString();

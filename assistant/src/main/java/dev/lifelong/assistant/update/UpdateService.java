@@ -74,7 +74,7 @@ public final class UpdateService implements AutoCloseable {
         String name = db.accounts().find(userId).map(dev.lifelong.memory.Accounts.Account::name).orElseThrow();
         Path tmp = java.nio.file.Files.createTempFile(dataDir, ".export-", ".zip");
         dev.lifelong.assistant.portable.PersonalModelBundle.export(db, dataDir, userId, name, models.require().runtime().file(), tmp,
-                (done, total) -> { });
+                settings.systemPrompt(), (done, total) -> { });
         return tmp;
     }
 

@@ -95,6 +95,14 @@ class ExportImportTest {
             adapterOne = Files.readAllBytes(one.resolve(outcome.version().file()));
         }
         Path bundle = dir.resolve("ada.zip");
+        // a full disk while writing the bundle: a clear error, no file and no partial file
+        Run full = cliWithEnv("LIFELONG_FAULT", "disk-full:export", "export", "--user", "ada", "--out", bundle.toString(), "--data", one.toString(),
+                "--model", base.toString());
+        assertThat(full.exit()).as(full.output()).isNotZero();
+        assertThat(full.output()).contains("No space left on device").contains("nothing was written");
+        try (Stream<Path> s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("ada.zip"));
+        }
         Run exported = cli("export", "--user", "ada", "--out", bundle.toString(), "--data", one.toString(), "--model", base.toString(),
                 "--merged", dir.resolve("ada-merged.gguf").toString(), "--merged-type", "f16");
         assertThat(exported.exit()).as(exported.output()).isZero();
@@ -106,7 +114,9 @@ class ExportImportTest {
             assertThat(manifest.at("/base/sha256").asText()).isEqualTo(dev.lifelong.lora.data.DatasetFiles.sha256(base));
             assertThat(manifest.at("/adapter/hyperParameters/rank").asInt()).isEqualTo(4);
             assertThat(manifest.get("entries").size()).isEqualTo(9);
-            assertThat(new String(zip.getInputStream(zip.getEntry("Modelfile")).readAllBytes())).contains("ADAPTER ./adapter.gguf");
+            assertThat(new String(zip.getInputStream(zip.getEntry("Modelfile")).readAllBytes())).contains("ADAPTER ./adapter.gguf")
+                    .contains("FROM ./" + base.getFileName()).contains("<|im_start|>{{ .Role }}").contains("PARAMETER stop \"<|im_end|>\"")
+                    .contains("SYSTEM \"\"\"" + dev.lifelong.assistant.config.AssistantConfig.DEFAULT_SYSTEM_PROMPT);
             assertThat(new String(zip.getInputStream(zip.getEntry("README.md")).readAllBytes())).contains("--lora adapter.gguf");
         }
 
