@@ -41,6 +41,7 @@ public final class UserAdapters implements AutoCloseable {
     private final int maxInstances;
     private final Map<Long, Entry> cache = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, String> baseSha = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Object> userLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
     public UserAdapters(ModelManager models, Database db, Path dataDir, RuntimeOptions options, int maxInstances) {
         this.models = models;
@@ -61,25 +62,39 @@ public final class UserAdapters implements AutoCloseable {
             // Trained for another base model (the user switched models) or its file is gone: the base answers.
             return new Serving(loaded.runtime(), LlamaRuntime.BASE, null);
         }
-        Entry stale = null;
-        Entry e;
-        synchronized (cache) {
-            e = cache.get(userId);
-            if (e == null || e.versionId() != v.id() || !e.base().equals(base)) {
-                stale = e;
-                LlamaRuntime runtime = LlamaRuntime.load(base, options, java.util.List.of(adapter));
-                e = new Entry(v.id(), base, runtime);
-                cache.put(userId, e);
-                log.info("User {} is now answered with adapter v{}", userId, v.version());
-                while (cache.size() > maxInstances) {
-                    var eldest = cache.entrySet().iterator().next();
-                    cache.remove(eldest.getKey());
-                    ModelManager.retire(eldest.getValue().runtime());
+        Entry e = cached(userId, v, base);
+        if (e == null) {
+            // Loading takes a while (a llama.cpp instance); it happens under this user's lock only, so other users'
+            // answers are not held up by it.
+            synchronized (userLocks.computeIfAbsent(userId, k -> new Object())) {
+                e = cached(userId, v, base);
+                if (e == null) {
+                    LlamaRuntime runtime = LlamaRuntime.load(base, options, java.util.List.of(adapter));
+                    e = new Entry(v.id(), base, runtime);
+                    java.util.List<Entry> retired = new java.util.ArrayList<>();
+                    synchronized (cache) {
+                        Entry old = cache.put(userId, e);
+                        if (old != null) retired.add(old);
+                        while (cache.size() > maxInstances) {
+                            var eldest = cache.entrySet().iterator().next();
+                            cache.remove(eldest.getKey());
+                            retired.add(eldest.getValue());
+                        }
+                    }
+                    log.info("User {} is now answered with adapter v{}", userId, v.version());
+                    retired.forEach(r -> ModelManager.retire(r.runtime()));
                 }
             }
         }
-        if (stale != null) ModelManager.retire(stale.runtime());
         return new Serving(e.runtime(), 0, v);
+    }
+
+    /** The user's loaded instance if it serves version {@code v} over {@code base}, else null. */
+    private Entry cached(long userId, AdapterVersion v, Path base) {
+        synchronized (cache) {
+            Entry e = cache.get(userId);
+            return e != null && e.versionId() == v.id() && e.base().equals(base) ? e : null;
+        }
     }
 
     /** Drops the user's cached instance (after a promotion or rollback); the next request loads the new one. */
