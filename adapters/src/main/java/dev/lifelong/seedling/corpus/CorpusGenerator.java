@@ -165,7 +165,33 @@ public final class CorpusGenerator {
                 case EXTRACTION -> extraction();
                 case ANSWER_LENGTH -> answerLength();
                 case ECHO -> echo();
+                case RECALL -> recall();
             };
+        }
+
+        /** While set, facts get invented values (see {@link Kind#RECALL}). */
+        private boolean invented;
+
+        private GeneratedConversation recall() {
+            invented = true;
+            try {
+                GeneratedConversation c = memoryQa();
+                return done(Kind.RECALL, c.slot(), c.expected(), false);
+            } finally {
+                invented = false;
+            }
+        }
+
+        private static final String[] SYLLABLES = {"ka", "zo", "mir", "tu", "vel", "qua", "ren", "bo", "lis", "dra", "fen",
+                "gu", "hal", "ix", "jo", "nar", "pim", "sor", "tev", "ul", "wex", "yol", "zan", "cor"};
+
+        /** A name nobody has: 2 to 3 random syllables, or a number; cannot be guessed, only copied. */
+        private String inventedValue() {
+            if (chance(25)) return Integer.toString(100 + rng.nextInt(9900));
+            StringBuilder b = new StringBuilder();
+            int n = 2 + rng.nextInt(2);
+            for (int i = 0; i < n; i++) b.append(SYLLABLES[rng.nextInt(SYLLABLES.length)]);
+            return Character.toUpperCase(b.charAt(0)) + b.substring(1);
         }
 
         // ---- helpers -------------------------------------------------------------------------------------------
@@ -184,7 +210,7 @@ public final class CorpusGenerator {
 
         private Fact fact(Slot slot) {
             Pools.Source source = tx(slot).source();
-            String v = source.draw(rng, split, lang);
+            String v = invented ? inventedValue() : source.draw(rng, split, lang);
             entities.add(new GeneratedConversation.Entity(source.category(), v));
             return new Fact(slot, v);
         }

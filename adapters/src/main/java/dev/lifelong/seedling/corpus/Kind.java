@@ -15,7 +15,12 @@ public enum Kind {
      * {@code seedling rebuild --mix}. Measured: 700 steps of pure ECHO on the 4.2M model (≈0.8M tokens) brought the
      * loss from 5.4 to 2.3 without the model learning to copy — see decision 017.
      */
-    ECHO(0);
+    ECHO(0),
+    /**
+     * Memory QA whose values are invented syllable strings and numbers ("your locker code is Zanmirtu"): nothing to
+     * memorise, only to copy from the memory block. Off in the default mix; an experiment of decision 017.
+     */
+    RECALL(0);
 
     final int weight;
 

@@ -281,4 +281,14 @@ class CorpusGeneratorTest {
     private static Slot slot(String id) {
         return Slot.ALL.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
     }
+
+    /** Experimental kinds (weight 0) must not change the default corpus: the shipped seedling's rebuild depends on it. */
+    @org.junit.jupiter.api.Test
+    void theDefaultCorpusIsStillTheOneTheShippedSeedlingWasTrainedOn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.nio.file.Path.of("..", "models", "seedling", "manifest.json").toFile());
+        CorpusGenerator g = new CorpusGenerator(manifest.at("/corpus/seed").asLong());
+        java.nio.file.Path corpus = dir.resolve("corpus.jsonl");
+        CorpusFiles.writeExamples(g.training(manifest.at("/corpus/conversations").asInt()), corpus);
+        org.assertj.core.api.Assertions.assertThat(dev.lifelong.lora.data.DatasetFiles.sha256(corpus)).isEqualTo(manifest.at("/corpus/sha256").asText());
+    }
 }
