@@ -106,13 +106,13 @@ public final class AccountService {
 
     /** Exchanges an API key for a browser session (the owner's first visit uses the key in owner.key). */
     public String loginWithKey(String secret, String address) {
-        limiter.retryAfter("#key", address).ifPresent(wait -> {
+        limiter.retryAfter(null, address).ifPresent(wait -> {
             throw new AuthException(AuthException.Kind.RATE_LIMITED, "too_many_attempts",
                     "too many failed sign-ins; try again in " + Math.max(1, wait.toSeconds()) + " s", wait);
         });
         var grant = accounts.authenticateKey(secret);
         if (grant.isEmpty()) {
-            limiter.failed("#key", address);
+            limiter.failed(null, address);
             throw AuthException.unauthorized("invalid_credentials", "this key is not valid (revoked, or from another installation)");
         }
         return accounts.createSession(grant.get().userId(), SESSION_LIFETIME);

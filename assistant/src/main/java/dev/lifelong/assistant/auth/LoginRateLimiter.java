@@ -26,10 +26,13 @@ public final class LoginRateLimiter {
 
     public LoginRateLimiter(Clock clock) { this.clock = clock; }
 
-    /** How long the caller must wait before trying again, if at all. */
+    /**
+     * How long the caller must wait before trying again, if at all. {@code name} null: a sign-in with a key, counted per
+     * address only (a shared per-name bucket would let anyone lock everyone out of key sign-in).
+     */
     public synchronized Optional<Duration> retryAfter(String name, String address) {
         long now = clock.millis();
-        Optional<Duration> byName = wait(nameKey(name), PER_NAME, now);
+        Optional<Duration> byName = name == null ? Optional.empty() : wait(nameKey(name), PER_NAME, now);
         Optional<Duration> byAddress = wait(addressKey(address), PER_ADDRESS, now);
         if (byName.isEmpty()) return byAddress;
         if (byAddress.isEmpty()) return byName;
@@ -39,7 +42,7 @@ public final class LoginRateLimiter {
     public synchronized void failed(String name, String address) {
         if (failures.size() > MAX_TRACKED) prune(clock.millis());
         long now = clock.millis();
-        failures.computeIfAbsent(nameKey(name), k -> new ArrayDeque<>()).addLast(now);
+        if (name != null) failures.computeIfAbsent(nameKey(name), k -> new ArrayDeque<>()).addLast(now);
         failures.computeIfAbsent(addressKey(address), k -> new ArrayDeque<>()).addLast(now);
     }
 
