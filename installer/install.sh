@@ -166,35 +166,28 @@ UNIT
   Darwin)
     mkdir -p "$AGENTS_DIR" "$DATA/logs"
     args() { for a in "$@"; do printf '    <string>%s</string>\n' "$(xml "$a")"; done; }
-    cat >"$AGENTS_DIR/dev.lifelong.server.plist" <<PLIST
+    # agent LABEL LOG WHEN ARGS...: a launchd agent that runs ARGS (WHEN: the XML keys that say when)
+    agent() {
+      local label="$1" log="$2" when="$3"
+      shift 3
+      cat >"$AGENTS_DIR/$label.plist" <<PLIST
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0"><dict>
-  <key>Label</key><string>dev.lifelong.server</string>
+  <key>Label</key><string>$label</string>
   <key>ProgramArguments</key><array>
-$(args "${SERVE[@]}")
+$(args "$@")
   </array>
-  <key>EnvironmentVariables</key><dict><key>JAVA_HOME</key><string>$JAVA_HOME</string></dict>
-  <key>RunAtLoad</key><true/>
-  <key>KeepAlive</key><true/>
-  <key>StandardOutPath</key><string>$(xml "$DATA/logs/server.log")</string>
-  <key>StandardErrorPath</key><string>$(xml "$DATA/logs/server.log")</string>
+  <key>EnvironmentVariables</key><dict><key>JAVA_HOME</key><string>$(xml "$JAVA_HOME")</string></dict>
+  $when
+  <key>StandardOutPath</key><string>$(xml "$DATA/logs/$log")</string>
+  <key>StandardErrorPath</key><string>$(xml "$DATA/logs/$log")</string>
 </dict></plist>
 PLIST
-    cat >"$AGENTS_DIR/dev.lifelong.update.plist" <<PLIST
-<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0"><dict>
-  <key>Label</key><string>dev.lifelong.update</string>
-  <key>ProgramArguments</key><array>
-$(args "${UPDATE[@]}")
-  </array>
-  <key>EnvironmentVariables</key><dict><key>JAVA_HOME</key><string>$JAVA_HOME</string></dict>
-  <key>StartCalendarInterval</key><dict><key>Hour</key><integer>3</integer><key>Minute</key><integer>30</integer></dict>
-  <key>StandardOutPath</key><string>$(xml "$DATA/logs/update.log")</string>
-  <key>StandardErrorPath</key><string>$(xml "$DATA/logs/update.log")</string>
-</dict></plist>
-PLIST
+    }
+    agent dev.lifelong.server server.log "<key>RunAtLoad</key><true/><key>KeepAlive</key><true/>" "${SERVE[@]}"
+    agent dev.lifelong.update update.log \
+      "<key>StartCalendarInterval</key><dict><key>Hour</key><integer>3</integer><key>Minute</key><integer>30</integer></dict>" "${UPDATE[@]}"
     if [ "$START" = 1 ]; then
       for agent in dev.lifelong.server dev.lifelong.update; do
         launchctl bootout "gui/$(id -u)" "$AGENTS_DIR/$agent.plist" >/dev/null 2>&1 || true

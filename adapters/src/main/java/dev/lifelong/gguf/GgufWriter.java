@@ -131,6 +131,28 @@ public final class GgufWriter {
         return put(key, GgufValueType.BOOL, value);
     }
 
+    /**
+     * A value as {@link GgufFile#metadata()} gives it, in its original type ({@code elementType} for arrays): copies
+     * metadata from one file to another without knowing the keys.
+     */
+    public GgufWriter putValue(String key, GgufValueType type, GgufValueType elementType, Object v) {
+        return switch (type) {
+            case STRING -> putString(key, (String) v);
+            case UINT32 -> putUInt32(key, ((Number) v).longValue());
+            case INT32 -> putInt32(key, ((Number) v).intValue());
+            case UINT64 -> putUInt64(key, ((Number) v).longValue());
+            case INT64 -> putInt64(key, ((Number) v).longValue());
+            case UINT8 -> putUInt8(key, ((Number) v).intValue());
+            case INT8 -> putInt8(key, ((Number) v).intValue());
+            case UINT16 -> putUInt16(key, ((Number) v).intValue());
+            case INT16 -> putInt16(key, ((Number) v).intValue());
+            case FLOAT32 -> putFloat32(key, ((Number) v).floatValue());
+            case FLOAT64 -> putFloat64(key, ((Number) v).doubleValue());
+            case BOOL -> putBool(key, (Boolean) v);
+            case ARRAY -> putArray(key, elementType, (List<?>) v);
+        };
+    }
+
     public GgufWriter putStringArray(String key, List<String> values) {
         return putArray(key, GgufValueType.STRING, values);
     }

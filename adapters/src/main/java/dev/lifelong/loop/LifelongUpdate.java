@@ -1,5 +1,7 @@
 package dev.lifelong.loop;
 
+import dev.lifelong.io.DurableFiles;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -31,7 +33,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -213,8 +214,7 @@ public final class LifelongUpdate {
             Path target = userDir(dataDir, userId).resolve("v" + next + ".gguf");
             // Copied, not moved: until the database says otherwise the candidate stays in the run folder, so a run
             // killed here resumes without training again; the copy lands under its final name only when complete.
-            writeAtomically(target, Files.readAllBytes(candidate));
-            fsyncDirectory(target.getParent());
+            DurableFiles.write(target, Files.readAllBytes(candidate), false, "promotion");
             // Fault injection for the crash tests: die like kill -9 between the file and the database commit.
             if ("promotion".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
             version = versions.add(new AdapterVersionStore.NewVersion(userId, jobId, plan.servingId, true,
@@ -475,34 +475,10 @@ public final class LifelongUpdate {
     }
 
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                var first = java.nio.ByteBuffer.wrap(bytes, 0, bytes.length / 2);
-                while (first.hasRemaining()) ch.write(first);
-                dev.lifelong.io.FaultInjection.diskFullAt("promotion");
-                var rest = java.nio.ByteBuffer.wrap(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
-                while (rest.hasRemaining()) ch.write(rest);
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void fsyncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // Not every file system lets a directory be opened for fsync; the rename itself is still atomic.
-        }
+        DurableFiles.write(file, bytes, false, null);
     }
 
     static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        DurableFiles.deleteTree(dir);
     }
 }

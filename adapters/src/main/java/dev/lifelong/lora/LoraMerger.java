@@ -5,7 +5,6 @@ import dev.lifelong.gguf.GgmlType;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufFormatException;
 import dev.lifelong.gguf.GgufReader;
-import dev.lifelong.gguf.GgufValueType;
 import dev.lifelong.gguf.GgufWriter;
 import dev.lifelong.gguf.Quantizer;
 import dev.lifelong.gguf.TensorInfo;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -85,23 +83,7 @@ public final class LoraMerger {
         for (Map.Entry<String, Object> e : f.metadata().entrySet()) {
             String k = e.getKey();
             if (k.equals("general.alignment") || k.equals("general.file_type")) continue;
-            Object v = e.getValue();
-            GgufValueType type = f.valueType(k).orElseThrow();
-            switch (type) {
-                case STRING -> w.putString(k, (String) v);
-                case UINT32 -> w.putUInt32(k, ((Number) v).longValue());
-                case INT32 -> w.putInt32(k, ((Number) v).intValue());
-                case UINT64 -> w.putUInt64(k, ((Number) v).longValue());
-                case INT64 -> w.putInt64(k, ((Number) v).longValue());
-                case UINT8 -> w.putUInt8(k, ((Number) v).intValue());
-                case INT8 -> w.putInt8(k, ((Number) v).intValue());
-                case UINT16 -> w.putUInt16(k, ((Number) v).intValue());
-                case INT16 -> w.putInt16(k, ((Number) v).intValue());
-                case FLOAT32 -> w.putFloat32(k, ((Number) v).floatValue());
-                case FLOAT64 -> w.putFloat64(k, ((Number) v).doubleValue());
-                case BOOL -> w.putBool(k, (Boolean) v);
-                case ARRAY -> w.putArray(k, f.arrayElementType(k).orElseThrow(), (List<?>) v);
-            }
+            w.putValue(k, f.valueType(k).orElseThrow(), f.arrayElementType(k).orElse(null), e.getValue());
         }
     }
 }

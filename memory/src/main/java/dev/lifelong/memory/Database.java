@@ -146,13 +146,15 @@ public final class Database implements AutoCloseable {
         return messages;
     }
 
+    private final Accounts accounts = new Accounts(this);
+
     public MemoryStore memories() {
         return memories;
     }
 
     /** Users, API keys and sessions. */
     public Accounts accounts() {
-        return new Accounts(this);
+        return accounts;
     }
 
     Clock clock() {

@@ -108,23 +108,7 @@ public final class SeedlingTrainMain {
         }
         return w -> {
             for (Map.Entry<String, Object> e : values.entrySet()) {
-                String k = e.getKey();
-                Object v = e.getValue();
-                switch (types.get(k)) {
-                    case STRING -> w.putString(k, (String) v);
-                    case UINT32 -> w.putUInt32(k, ((Number) v).longValue());
-                    case INT32 -> w.putInt32(k, ((Number) v).intValue());
-                    case UINT64 -> w.putUInt64(k, ((Number) v).longValue());
-                    case INT64 -> w.putInt64(k, ((Number) v).longValue());
-                    case UINT8 -> w.putUInt8(k, ((Number) v).intValue());
-                    case INT8 -> w.putInt8(k, ((Number) v).intValue());
-                    case UINT16 -> w.putUInt16(k, ((Number) v).intValue());
-                    case INT16 -> w.putInt16(k, ((Number) v).intValue());
-                    case FLOAT32 -> w.putFloat32(k, ((Number) v).floatValue());
-                    case FLOAT64 -> w.putFloat64(k, ((Number) v).doubleValue());
-                    case BOOL -> w.putBool(k, (Boolean) v);
-                    case ARRAY -> w.putArray(k, elementTypes.get(k), (List<?>) v);
-                }
+                w.putValue(e.getKey(), types.get(e.getKey()), elementTypes.get(e.getKey()), e.getValue());
             }
         };
     }

@@ -8,23 +8,16 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * The account rules: who may sign in, who a request comes from, and what the owner may do to other users. Handlers
@@ -194,7 +187,12 @@ public final class AccountService {
     public void removeUser(long userId) {
         if (!accounts.remove(userId)) throw new java.util.NoSuchElementException("no user " + userId);
         removalListeners.forEach(l -> l.accept(userId));
-        deleteTree(dataDir.resolve("adapters").resolve("user-" + userId));
+        Path folder = dataDir.resolve("adapters").resolve("user-" + userId);
+        try {
+            dev.lifelong.io.DurableFiles.deleteTree(folder);
+        } catch (IOException e) {
+            log.warn("Could not delete {} completely: {}", folder, e.getMessage());
+        }
     }
 
     public void setPassword(long userId, String password) {
@@ -223,34 +221,12 @@ public final class AccountService {
         if (!caller.isOwner()) throw AuthException.forbidden("owner_only", "only the owner manages users");
     }
 
-    /** temp file (mode 600 from the start), fsync, atomic rename: a crash leaves the old file or the new one. */
+    /** Mode 600 from the first byte; a crash leaves the old file or the new one. */
     static void writePrivately(Path file, String content) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = dir.resolve(file.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
-            Files.createDirectories(dir);
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else {
-                Files.createFile(tmp);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(StandardCharsets.UTF_8.encode(content));
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            dev.lifelong.io.DurableFiles.write(file, content.getBytes(StandardCharsets.UTF_8), true, null);
         } catch (IOException e) {
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.warn("Could not delete {} completely: {}", dir, e.getMessage());
         }
     }
 }

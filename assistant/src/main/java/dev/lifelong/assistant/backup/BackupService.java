@@ -6,23 +6,17 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifelong.memory.Database;
 import dev.lifelong.memory.OnlineBackup;
+import dev.lifelong.io.DurableFiles;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -170,11 +164,7 @@ public final class BackupService {
             var e = it.next();
             Path f = safeResolve(backup, e.getKey());
             if (!Files.isRegularFile(f)) throw new IllegalArgumentException("the backup lacks " + e.getKey());
-            try {
-                if (!sha256(f).equals(e.getValue().asText())) throw new IllegalArgumentException(e.getKey() + " does not match its checksum (damaged or changed)");
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
+            if (!sha256(f).equals(e.getValue().asText())) throw new IllegalArgumentException(e.getKey() + " does not match its checksum (damaged or changed)");
         }
         String check = OnlineBackup.integrityCheck(backup.resolve("lifelong.db"));
         if (!check.equals("ok")) throw new IllegalArgumentException("the backup's database fails its integrity check: " + check);
@@ -214,14 +204,8 @@ public final class BackupService {
         return p;
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            MessageDigest md = ((DigestInputStream) in).getMessageDigest();
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    static String sha256(Path file) {
+        return dev.lifelong.lora.data.DatasetFiles.sha256(file);
     }
 
     private static void syncTree(Path dir) throws IOException {
@@ -230,24 +214,13 @@ public final class BackupService {
         }
     }
 
-    static void fsync(Path p) throws IOException {
-        if (Files.isDirectory(p)) {
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-                ch.force(true);
-            } catch (IOException ignored) {
-                // some file systems cannot sync a directory; the files themselves are synced
-            }
-        } else {
-            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-        }
+    private static void fsync(Path p) throws IOException {
+        DurableFiles.fsync(p);
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            DurableFiles.deleteTree(dir);
         } catch (IOException ignored) {
             // best effort: the folder name starts with '.' and says 'partial'
         }

@@ -22,12 +22,7 @@ public final class BackupCommand implements Callable<Integer> {
         long started = System.nanoTime();
         BackupService.Summary s;
         try {
-            s = BackupService.backup(dataDir, out, (done, total) -> {
-                int width = 30;
-                int filled = total == 0 ? width : done * width / total;
-                System.out.print("\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total + " files");
-                System.out.flush();
-            });
+            s = BackupService.backup(dataDir, out, ImportCommand.bar("backing up"));
         } catch (IllegalArgumentException e) {
             throw new UserFacingException(e.getMessage());
         } catch (java.io.UncheckedIOException e) {

@@ -132,9 +132,7 @@ public final class UpdateCommand implements Callable<Integer> {
             dev.lifelong.assistant.model.ModelFiles.check(model);
             return model.toAbsolutePath();
         }
-        return ModelResolver.resolve(config.model(), new ModelStore(dataDir), ModelResolver.home().resolve(ModelResolver.SEEDLING))
-                .map(ModelResolver.Choice::path)
-                .orElseThrow(() -> new UserFacingException("no base model: pass --model BASE.gguf or pull one (./lifelong models list)"));
+        return defaultModel(dataDir);
     }
 
     /** The model serve would use on this data folder; throws a user-facing error when there is none. */

@@ -33,6 +33,10 @@ public final class UserCommand implements Runnable {
         return new AccountService(db, common.dataDir(), Clock.systemUTC());
     }
 
+    static Accounts.Account named(Database db, String name) {
+        return db.accounts().findByName(name).orElseThrow(() -> new UserFacingException("no user called '" + name + "'"));
+    }
+
     static Database database(CommonOptions common) {
         return Database.open(common.dataDir().resolve("lifelong.db"));
     }
@@ -116,7 +120,7 @@ public final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             try (Database db = database(common)) {
-                Accounts.Account a = db.accounts().findByName(name).orElseThrow(() -> new UserFacingException("no user called '" + name + "'"));
+                Accounts.Account a = named(db, name);
                 if (a.isOwner()) throw new UserFacingException("the owner cannot be removed");
                 if (!yes) {
                     Console console = System.console();
@@ -140,7 +144,7 @@ public final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             try (Database db = database(common)) {
-                Accounts.Account a = db.accounts().findByName(name).orElseThrow(() -> new UserFacingException("no user called '" + name + "'"));
+                Accounts.Account a = named(db, name);
                 open(db, common).setPassword(a.id(), readPassword(passwordStdin));
                 System.out.println("password of " + a.name() + " set; their other sessions were signed out");
                 return 0;
@@ -158,7 +162,7 @@ public final class UserCommand implements Runnable {
         @Override
         public Integer call() {
             try (Database db = database(common)) {
-                Accounts.Account a = db.accounts().findByName(name).orElseThrow(() -> new UserFacingException("no user called '" + name + "'"));
+                Accounts.Account a = named(db, name);
                 var key = db.accounts().createApiKey(a.id(), label, !noMemory);
                 System.out.println("new key " + key.key().prefix() + "… for " + a.name() + (noMemory ? " (memory off)" : ""));
                 System.out.println(key.secret());

@@ -268,9 +268,7 @@ public final class PersonalModelBundle {
             for (Path d : dirs.toList()) {
                 String n = d.getFileName().toString();
                 if (!n.matches("user-\\d+") || users.contains(Long.parseLong(n.substring(5)))) continue;
-                try (var walk = Files.walk(d)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
+                dev.lifelong.io.DurableFiles.deleteTree(d);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean " + adapters + ": " + e.getMessage(), e);
@@ -346,18 +344,7 @@ public final class PersonalModelBundle {
 
     static void writeAtomically(Path file, byte[] bytes) {
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".import-" + UUID.randomUUID());
-            try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    var buf = java.nio.ByteBuffer.wrap(bytes);
-                    while (buf.hasRemaining()) ch.write(buf);
-                    ch.force(true);
-                }
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            dev.lifelong.io.DurableFiles.write(file, bytes, false, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
