@@ -61,40 +61,65 @@ public final class EvaluationMain {
         }
     }
 
+    /** Tokens scored in one pass over the layers (bounds the activations kept between layers). */
+    private static final int TOKENS_PER_PASS = 8192;
+
     static SetScore score(TransformerModel model, LoraWeights lora, List<TrainingSequence> data) {
         double lossSum = 0;
         double weightSum = 0;
         int exact = 0;
         int counted = 0;
-        for (TrainingSequence s : data) {
-            List<Integer> targets = new ArrayList<>();
-            for (int k = 1; k < s.length(); k++) if (s.lossWeights()[k] > 0) targets.add(k);
-            if (targets.isEmpty()) continue;
-            int[] positions = targets.stream().mapToInt(k -> k - 1).toArray();
-            float[][] logits = model.logitsAt(s.tokens(), lora, positions);
-            boolean allTop = true;
-            for (int i = 0; i < positions.length; i++) {
-                int target = s.tokens()[targets.get(i)];
-                float w = s.lossWeights()[targets.get(i)];
-                float[] row = logits[i];
-                double maxLogit = Double.NEGATIVE_INFINITY;
-                int argmax = 0;
-                for (int v = 0; v < row.length; v++) {
-                    if (row[v] > maxLogit) {
-                        maxLogit = row[v];
-                        argmax = v;
+        for (List<TrainingSequence> pass : passes(data)) {
+            List<TransformerModel.ScoreRequest> requests = new ArrayList<>();
+            List<float[]> weights = new ArrayList<>();
+            for (TrainingSequence s : pass) {
+                float[] w = s.lossWeights();
+                int n = 0;
+                for (int k = 1; k < s.length(); k++) if (w[k] > 0) n++;
+                if (n == 0) continue;
+                int[] positions = new int[n];
+                float[] ws = new float[n];
+                for (int k = 1, j = 0; k < s.length(); k++) {
+                    if (w[k] > 0) {
+                        positions[j] = k - 1;
+                        ws[j++] = w[k];
                     }
                 }
-                double sum = 0;
-                for (float x : row) sum += Math.exp(x - maxLogit);
-                lossSum += w * (Math.log(sum) + maxLogit - row[target]);
-                weightSum += w;
-                if (argmax != target) allTop = false;
+                requests.add(new TransformerModel.ScoreRequest(s.tokens(), positions));
+                weights.add(ws);
             }
-            counted++;
-            if (allTop) exact++;
+            List<TransformerModel.TokenScores> scores = model.score(requests, lora);
+            for (int r = 0; r < scores.size(); r++) {
+                TransformerModel.TokenScores sc = scores.get(r);
+                boolean allTop = true;
+                for (int k = 0; k < sc.logProb().length; k++) {
+                    lossSum -= weights.get(r)[k] * sc.logProb()[k];
+                    weightSum += weights.get(r)[k];
+                    if (!sc.top()[k]) allTop = false;
+                }
+                counted++;
+                if (allTop) exact++;
+            }
         }
         return new SetScore(weightSum > 0 ? lossSum / weightSum : Double.NaN, weightSum, counted,
                 counted > 0 ? (double) exact / counted : Double.NaN);
+    }
+
+    /** Consecutive groups of at most {@link #TOKENS_PER_PASS} tokens (a longer sequence alone). */
+    static List<List<TrainingSequence>> passes(List<TrainingSequence> data) {
+        List<List<TrainingSequence>> out = new ArrayList<>();
+        List<TrainingSequence> current = new ArrayList<>();
+        int tokens = 0;
+        for (TrainingSequence s : data) {
+            if (!current.isEmpty() && tokens + s.length() > TOKENS_PER_PASS) {
+                out.add(current);
+                current = new ArrayList<>();
+                tokens = 0;
+            }
+            current.add(s);
+            tokens += s.length();
+        }
+        if (!current.isEmpty()) out.add(current);
+        return out;
     }
 }

@@ -5,37 +5,61 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-/** The LoRA matrices of one forward pass as NDArrays (optionally recording gradients), indexed like the slots. */
+/**
+ * The LoRA matrices of a forward pass, turned into NDArrays one layer at a time ({@link #layer}). The values come
+ * from {@link LoraWeights} (float32, training and serving) or, for gradient checks, from float64 arrays that float32
+ * cannot hold.
+ */
 final class LoraTensors {
     final LoraWeights weights;
-    final NDArray[] a;
-    final NDArray[] b;
+    private final double[][] a64;
+    private final double[][] b64;
 
-    private LoraTensors(LoraWeights weights, NDArray[] a, NDArray[] b) {
+    private LoraTensors(LoraWeights weights, double[][] a64, double[][] b64) {
         this.weights = weights;
-        this.a = a;
-        this.b = b;
+        this.a64 = a64;
+        this.b64 = b64;
     }
 
-    static LoraTensors create(LoraWeights w, NDManager m, DataType dtype, boolean requiresGradient) {
-        int n = w.slots().size();
+    static LoraTensors of(LoraWeights w) {
+        return new LoraTensors(w, null, null);
+    }
+
+    /** For gradient checks: A and B given directly, indexed like {@code w}'s slots. */
+    static LoraTensors of(LoraWeights w, double[][] a, double[][] b) {
+        return new LoraTensors(w, a, b);
+    }
+
+    /** The adapted projections of one layer, indexed by {@link LoraTarget#ordinal()}; slot -1 where not adapted. */
+    record Layer(int[] slot, NDArray[] a, NDArray[] b, float scale) {
+        boolean adapts(LoraTarget t) {
+            return slot[t.ordinal()] >= 0;
+        }
+    }
+
+    Layer layer(int layer, NDManager m, DataType dtype, boolean requiresGradient) {
+        int n = LoraTarget.values().length;
+        int[] slot = new int[n];
         NDArray[] a = new NDArray[n];
         NDArray[] b = new NDArray[n];
-        int r = w.config().rank();
-        for (int i = 0; i < n; i++) {
-            LoraWeights.Slot s = w.slots().get(i);
-            a[i] = m.create(w.a(i), new Shape(r, s.in())).toType(dtype, false);
-            b[i] = m.create(w.b(i), new Shape(s.out(), r)).toType(dtype, false);
+        int r = weights.config().rank();
+        for (LoraTarget t : LoraTarget.values()) {
+            int i = weights.indexOf(layer, t);
+            slot[t.ordinal()] = i;
+            if (i < 0) continue;
+            LoraWeights.Slot s = weights.slots().get(i);
+            if (a64 != null) {
+                a[t.ordinal()] = m.create(a64[i], new Shape(r, s.in())).toType(dtype, false);
+                b[t.ordinal()] = m.create(b64[i], new Shape(s.out(), r)).toType(dtype, false);
+            } else {
+                a[t.ordinal()] = m.create(weights.a(i), new Shape(r, s.in())).toType(dtype, false);
+                b[t.ordinal()] = m.create(weights.b(i), new Shape(s.out(), r)).toType(dtype, false);
+            }
             if (requiresGradient) {
-                a[i].setRequiresGradient(true);
-                b[i].setRequiresGradient(true);
+                a[t.ordinal()].setRequiresGradient(true);
+                b[t.ordinal()].setRequiresGradient(true);
             }
         }
-        return new LoraTensors(w, a, b);
-    }
-
-    /** For gradient checks: A and B given directly (e.g. float64 values that float32 cannot hold). */
-    static LoraTensors of(LoraWeights w, NDArray[] a, NDArray[] b) {
-        return new LoraTensors(w, a, b);
+        return new Layer(slot, a, b, weights.config().scale());
     }
 }

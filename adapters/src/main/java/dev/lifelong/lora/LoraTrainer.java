@@ -1,10 +1,7 @@
 package dev.lifelong.lora;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -139,10 +136,13 @@ public final class LoraTrainer {
                 for (int i = 0; i < params.length; i++) {
                     grads[i] = new float[params[i].length];
                 }
-                lossSum = 0;
+                List<Dropout> dropouts = new ArrayList<>();
                 for (int j = 0; j < batch.size(); j++) {
-                    lossSum += accumulate(batch.get(j), new Dropout(loraConfig.dropout(), config.seed(), step, j),
-                            weightSum, grads);
+                    dropouts.add(new Dropout(loraConfig.dropout(), config.seed(), step, j));
+                }
+                lossSum = 0;
+                for (double l : accumulate(batch, dropouts, weightSum, grads)) {
+                    lossSum += l;
                 }
                 if (Double.isFinite(lossSum) && allFinite(grads)) {
                     break;
@@ -187,26 +187,17 @@ public final class LoraTrainer {
         float[][] scratch = new float[AdamW.parameters(weights).length][];
         float[][] params = AdamW.parameters(weights);
         for (int i = 0; i < params.length; i++) scratch[i] = new float[params[i].length];
-        accumulate(seq, Dropout.NONE, Math.max(1e-9, seq.weightSum()), scratch);
+        accumulate(List.of(seq), List.of(Dropout.NONE), Math.max(1e-9, seq.weightSum()), scratch);
     }
 
-    /** Adds d(loss of {@code seq} / weightSum)/dθ to {@code grads}; returns the sequence's unnormalised loss. */
-    private double accumulate(TrainingSequence seq, Dropout dropout, double weightSum, float[][] grads) {
-        TransformerModel.enforceComputeThreads();
-        try (NDManager m = model.manager().newSubManager()) {
-            LoraTensors lora = LoraTensors.create(weights, m, model.dtype(), true);
-            double loss;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray sum = model.weightedLoss(m, seq, lora, dropout);
-                collector.backward(sum.div(weightSum));
-                loss = sum.toType(DataType.FLOAT64, false).getDouble();
-            }
-            for (int i = 0; i < lora.a.length; i++) {
-                add(grads[2 * i], lora.a[i].getGradient());
-                add(grads[2 * i + 1], lora.b[i].getGradient());
-            }
-            return loss;
-        }
+    /**
+     * Adds d(loss of {@code batch} / weightSum)/dθ to {@code grads} (A0, B0, A1, B1, ...); returns each sequence's
+     * unnormalised loss.
+     */
+    private double[] accumulate(List<TrainingSequence> batch, List<Dropout> dropouts, double weightSum,
+            float[][] grads) {
+        return model.lossAndGradients(batch, LoraTensors.of(weights), dropouts, 1.0 / weightSum,
+                (slot, isA, gradient) -> add(grads[2 * slot + (isA ? 0 : 1)], gradient));
     }
 
     private static void add(float[] into, NDArray gradient) {

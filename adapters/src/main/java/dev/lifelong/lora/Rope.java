@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Rotary position embedding: pair i of a head at position p turns by p · theta^(-2i/d). NORM pairs adjacent
+ * Rotary position embedding: pair i of a head at position p turns by p · theta^(-2i/d) / f_i, where f_i is the model's
+ * rope frequency factor (Llama 3.1/3.2 {@code rope_freqs.weight}; 1 for models without). NORM pairs adjacent
  * dimensions (2i, 2i+1), NEOX pairs halves (i, i + d/2), as llama.cpp's ggml_rope_ext does per architecture.
  */
 final class Rope {
@@ -32,7 +33,8 @@ final class Rope {
         double[] v = new double[length * half];
         for (int p = 0; p < length; p++) {
             for (int i = 0; i < half; i++) {
-                double angle = p * StrictMath.pow(config.ropeTheta(), -2.0 * i / config.headDim());
+                double angle = p * StrictMath.pow(config.ropeTheta(), -2.0 * i / config.headDim())
+                        / config.ropeFreqFactor(i);
                 v[p * half + i] = cos ? StrictMath.cos(angle) : StrictMath.sin(angle);
             }
         }

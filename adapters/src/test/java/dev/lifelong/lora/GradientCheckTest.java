@@ -2,12 +2,7 @@ package dev.lifelong.lora;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import dev.lifelong.gguf.RandomLlamaModel;
 import dev.lifelong.gguf.RandomLlamaModel.Variant;
 import java.nio.file.Path;
@@ -17,7 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Autograd's LoRA gradients against central finite differences, in float64, with B nonzero. */
+/**
+ * The trainer's LoRA gradients — hand-written checkpointed backward pass (layer by layer, recomputed) and chunked
+ * output-layer gradient — against central finite differences of its own forward loss, in float64, with B nonzero,
+ * a batch of two sequences, LoRA dropout on, and the vocabulary split into several chunks.
+ */
 class GradientCheckTest {
     @org.junit.jupiter.api.BeforeAll
     static void torchThreads() {
@@ -36,7 +35,8 @@ class GradientCheckTest {
     void loraGradientsMatchFiniteDifferences(Variant variant) {
         Path file = RandomLlamaModel.write(RandomLlamaModel.Spec.tiny(), variant, dir.resolve("m.gguf"));
         try (TransformerModel model = TransformerModel.load(file, DataType.FLOAT64)) {
-            LoraWeights w = LoraWeights.initialize(model.config(), LoraConfig.of(2, 3).withAlpha(3f));
+            model.vocabChunkRows(100); // 356 tokens: four chunks, so the running log-sum-exp is exercised
+            LoraWeights w = LoraWeights.initialize(model.config(), LoraConfig.of(2, 3).withAlpha(3f).withDropout(0.2f));
             SplittableRandom r = new SplittableRandom(11);
             for (int i = 0; i < w.slots().size(); i++) {
                 float[] b = w.b(i);
@@ -44,14 +44,9 @@ class GradientCheckTest {
                     b[j] = (float) r.nextDouble(-0.5, 0.5);
                 }
             }
-            int[] tokens = new int[12];
-            float[] weights = new float[12];
-            for (int i = 0; i < tokens.length; i++) {
-                tokens[i] = r.nextInt(model.config().vocabSize());
-                weights[i] = i == 0 ? 0 : (float) r.nextDouble(0.2, 1.5);
-            }
-            weights[5] = 0; // a masked position
-            TrainingSequence seq = new TrainingSequence(tokens, weights);
+            List<TrainingSequence> batch = List.of(sequence(r, model, 12), sequence(r, model, 7));
+            List<Dropout> dropouts = List.of(new Dropout(0.2f, 5, 3, 0), new Dropout(0.2f, 5, 3, 1));
+            double scale = 0.37;
 
             double[][] a = new double[w.slots().size()][];
             double[][] b = new double[w.slots().size()][];
@@ -61,20 +56,11 @@ class GradientCheckTest {
             }
             double[][] gradA = new double[a.length][];
             double[][] gradB = new double[a.length][];
-            try (NDManager m = model.manager().newSubManager()) {
-                LoraTensors t = tensors(m, w, a, b);
-                for (int i = 0; i < a.length; i++) {
-                    t.a[i].setRequiresGradient(true);
-                    t.b[i].setRequiresGradient(true);
-                }
-                try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
-                    c.backward(model.weightedLoss(m, seq, t, Dropout.NONE));
-                }
-                for (int i = 0; i < a.length; i++) {
-                    gradA[i] = t.a[i].getGradient().toDoubleArray();
-                    gradB[i] = t.b[i].getGradient().toDoubleArray();
-                }
-            }
+            model.lossAndGradients(batch, LoraTensors.of(w, a, b), dropouts, scale, (slot, isA, g) -> {
+                double[][] into = isA ? gradA : gradB;
+                if (into[slot] != null) throw new IllegalStateException("slot " + slot + " reported twice");
+                into[slot] = g.toDoubleArray();
+            });
             double h = 1e-6;
             int checked = 0;
             for (int slot : new int[] {0, 3, 6, w.slots().size() - 1}) {
@@ -84,9 +70,9 @@ class GradientCheckTest {
                         int j = r.nextInt(p.length);
                         double saved = p[j];
                         p[j] = saved + h;
-                        double plus = loss(model, w, a, b, seq);
+                        double plus = loss(model, w, a, b, batch, dropouts) * scale;
                         p[j] = saved - h;
-                        double minus = loss(model, w, a, b, seq);
+                        double minus = loss(model, w, a, b, batch, dropouts) * scale;
                         p[j] = saved;
                         double numeric = (plus - minus) / (2 * h);
                         double analytic = (isA ? gradA : gradB)[slot][j];
@@ -103,23 +89,53 @@ class GradientCheckTest {
         }
     }
 
-    private static double loss(TransformerModel model, LoraWeights w, double[][] a, double[][] b,
-            TrainingSequence seq) {
-        try (NDManager m = model.manager().newSubManager()) {
-            return model.weightedLoss(m, seq, tensors(m, w, a, b), Dropout.NONE).getDouble();
+    /** The loss is the same whether the vocabulary is split into chunks or not. */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void chunkedOutputLayerGivesTheSameLossAsOneChunk(Variant variant) {
+        Path file = RandomLlamaModel.write(RandomLlamaModel.Spec.tiny(), variant, dir.resolve("m.gguf"));
+        try (TransformerModel model = TransformerModel.load(file, DataType.FLOAT64)) {
+            LoraWeights w = LoraWeights.initialize(model.config(), LoraConfig.of(2, 3));
+            SplittableRandom r = new SplittableRandom(3);
+            List<TrainingSequence> batch = List.of(sequence(r, model, 10));
+            List<Dropout> none = List.of(Dropout.NONE);
+            double whole = model.lossAndGradients(batch, LoraTensors.of(w), none, 1, (s, isA, g) -> { })[0];
+            model.vocabChunkRows(7);
+            double chunked = model.lossAndGradients(batch, LoraTensors.of(w), none, 1, (s, isA, g) -> { })[0];
+            assertThat(chunked).isCloseTo(whole, org.assertj.core.api.Assertions.within(1e-10));
+            // and equals the cross-entropy of the full logits
+            TrainingSequence seq = batch.get(0);
+            float[][] logits = model.forward(seq.tokens(), w, false);
+            double expected = 0;
+            for (int i = 1; i < seq.tokens().length; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (float v : logits[i - 1]) max = Math.max(max, v);
+                double sum = 0;
+                for (float v : logits[i - 1]) sum += Math.exp(v - max);
+                expected += seq.lossWeights()[i] * (Math.log(sum) + max - logits[i - 1][seq.tokens()[i]]);
+            }
+            assertThat(whole).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-4 * Math.abs(expected)));
         }
     }
 
-    private static LoraTensors tensors(NDManager m, LoraWeights w, double[][] a, double[][] b) {
-        NDArray[] na = new NDArray[a.length];
-        NDArray[] nb = new NDArray[a.length];
-        int r = w.config().rank();
-        for (int i = 0; i < a.length; i++) {
-            LoraWeights.Slot s = w.slots().get(i);
-            na[i] = m.create(a[i], new Shape(r, s.in()));
-            nb[i] = m.create(b[i], new Shape(s.out(), r));
+    private static TrainingSequence sequence(SplittableRandom r, TransformerModel model, int length) {
+        int[] tokens = new int[length];
+        float[] weights = new float[length];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = r.nextInt(model.config().vocabSize());
+            weights[i] = i == 0 ? 0 : (float) r.nextDouble(0.2, 1.5);
         }
-        return LoraTensors.of(w, na, nb);
+        weights[length / 2] = 0; // a masked position
+        return new TrainingSequence(tokens, weights);
+    }
+
+    private static double loss(TransformerModel model, LoraWeights w, double[][] a, double[][] b,
+            List<TrainingSequence> batch, List<Dropout> dropouts) {
+        double sum = 0;
+        for (double l : model.lossAndGradients(batch, LoraTensors.of(w, a, b), dropouts, 1, (s, isA, g) -> { })) {
+            sum += l;
+        }
+        return sum;
     }
 
     private static double[] toDouble(float[] f) {
