@@ -341,7 +341,8 @@ function applyStatus(status) {
   el.modelName.classList.toggle('none', !model.loaded);
   el.demo.hidden = !(model.loaded && model.demo);
   el.chooserCurrent.hidden = !model.loaded;
-  el.chooserCurrent.textContent = model.loaded ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}` : '';
+  el.chooserCurrent.textContent = model.loaded
+    ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}${model.training ? ` — ${model.training}` : ''}` : '';
   const download = status.download;
   const downloading = download && download.state === 'running';
 
@@ -400,7 +401,8 @@ function renderChoices(choices, download) {
     name.textContent = choice.name;
     const meta = document.createElement('span');
     meta.className = 'choice-meta';
-    meta.textContent = `${formatMB(choice.sizeBytes)} · ${choice.license}`;
+    meta.textContent = `${formatMB(choice.sizeBytes)} · ${choice.license} · ${choice.trainable ? 'chats and trains' : 'chat only'}`;
+    if (choice.training) meta.title = choice.training;
     info.append(name, meta);
     const mine = download && download.id === choice.id;
     const btn = button(mine && running ? 'Downloading…' : 'Download', 'btn', () => startDownload(choice.id), 'model-download');

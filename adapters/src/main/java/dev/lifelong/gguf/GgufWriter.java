@@ -297,6 +297,22 @@ public final class GgufWriter {
         return addTensor(name, shape, type, out -> out.write(ByteBuffer.wrap(copy)));
     }
 
+    /** Bytes of the data section (tensor data with alignment padding), as {@link #write} lays it out. */
+    public long tensorDataBytes() {
+        long offset = 0;
+        for (PendingTensor t : tensors) {
+            offset = GgufReader.alignUp(offset + t.byteSize(), alignment);
+        }
+        return offset;
+    }
+
+    /** The tensors added so far: name → type (in order). */
+    public Map<String, GgmlType> tensorTypes() {
+        Map<String, GgmlType> out = new LinkedHashMap<>();
+        for (PendingTensor t : tensors) out.put(t.name(), t.type());
+        return out;
+    }
+
     /** A tensor whose data is produced while the file is written (for tensors larger than is wise to hold). */
     public GgufWriter addTensor(String name, long[] shape, GgmlType type, TensorContent content) {
         if (name == null || name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length >= 64) {

@@ -105,13 +105,20 @@ public final class RandomLlamaModel {
      * Architecture options for trainer tests: {@code qwen2} adds q/k/v biases (llama.cpp implies NEOX rope from the
      * architecture), {@code tiedEmbeddings} leaves out {@code output.weight} so logits use {@code token_embd.weight}.
      */
-    public record Variant(String architecture, boolean tiedEmbeddings) {
-        public static final Variant LLAMA = new Variant("llama", false);
+    public record Variant(String architecture, boolean tiedEmbeddings, boolean ropeFreqs) {
+        public static final Variant LLAMA = new Variant("llama", false, false);
 
         public Variant {
             if (!architecture.equals("llama") && !architecture.equals("qwen2")) {
                 throw new IllegalArgumentException("random models can be llama or qwen2, not " + architecture);
             }
+            if (ropeFreqs && !architecture.equals("llama")) {
+                throw new IllegalArgumentException("llama.cpp b4916 reads rope_freqs.weight for llama models only");
+            }
+        }
+
+        public Variant(String architecture, boolean tiedEmbeddings) {
+            this(architecture, tiedEmbeddings, false);
         }
 
         public static Variant qwen2() {
@@ -119,7 +126,22 @@ public final class RandomLlamaModel {
         }
 
         public Variant tied() {
-            return new Variant(architecture, true);
+            return new Variant(architecture, true, ropeFreqs);
+        }
+
+        /**
+         * With a {@code rope_freqs.weight} (Llama 3.1/3.2's long-context scaling) whose factors are far from 1
+         * (1, 4, 7, ...), so a forward pass that ignored them would differ visibly from llama.cpp's.
+         */
+        public Variant withRopeFreqs() {
+            return new Variant(architecture, tiedEmbeddings, true);
+        }
+
+        /** The factors {@link #withRopeFreqs} writes for a head size. */
+        public static float[] ropeFreqFactors(int headDim) {
+            float[] f = new float[headDim / 2];
+            for (int i = 0; i < f.length; i++) f[i] = 1 + 3 * i;
+            return f;
         }
     }
 
@@ -233,6 +255,10 @@ public final class RandomLlamaModel {
         // Tied: the embedding doubles as the output layer, so it carries the output's steering constant.
         w.addTensor("token_embd.weight", new long[] {e, vocab}, wt,
                 embeddings(spec, "token_embd.weight", variant.tiedEmbeddings()));
+        if (variant.ropeFreqs()) {
+            w.addTensor("rope_freqs.weight", new long[] {spec.headDim() / 2}, GgmlType.F32,
+                    Variant.ropeFreqFactors(spec.headDim()));
+        }
         for (int layer = 0; layer < spec.nLayer(); layer++) {
             String p = "blk." + layer + ".";
             w.addTensor(p + "attn_norm.weight", new long[] {e}, GgmlType.F32, ones(e));

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifelong.gguf.GgufFile;
 import dev.lifelong.gguf.GgufReader;
+import dev.lifelong.lora.ChildJvm;
 import dev.lifelong.lora.EvaluationMain;
+import dev.lifelong.lora.MemoryPlan;
 import dev.lifelong.lora.GgufLoraReader;
 import dev.lifelong.lora.LoraConfig;
 import dev.lifelong.lora.LoraTarget;
@@ -74,9 +76,30 @@ public final class LifelongUpdate {
 
     /** Thrown when the update cannot run; the message says why in words a user understands. */
     public static final class UpdateException extends RuntimeException {
+        private final boolean permanent;
+
         public UpdateException(String message, Throwable cause) {
-            super(message, cause);
+            this(message, cause, false);
         }
+
+        /** @param permanent trying again cannot help (the model cannot be trained, or does not fit in memory) */
+        public UpdateException(String message, Throwable cause, boolean permanent) {
+            super(message, cause);
+            this.permanent = permanent;
+        }
+
+        public boolean permanent() {
+            return permanent;
+        }
+    }
+
+    /**
+     * Why this machine cannot run an update on {@code base} with {@code settings}, or empty when it can: the model's
+     * forward pass is one the trainer does not compute ({@link Trainability}), or training would not fit in the
+     * memory available now ({@link MemoryPlan}).
+     */
+    public static java.util.Optional<String> refusal(Path base, UpdateSettings settings) {
+        return TrainingReport.of(base, settings).refusal(MemoryPlan.availableMemory());
     }
 
     public static Path userDir(Path dataDir, long userId) {
@@ -120,6 +143,8 @@ public final class LifelongUpdate {
             deleteRecursively(runDir(userId, jobId));
             return new UpdateOutcome(done.get(), "already finished before a restart: " + done.get().reason());
         }
+        var refused = refusal(base, settings);
+        if (refused.isPresent()) throw new UpdateException(refused.get(), null, true);
         Path runDir = Files.createDirectories(runDir(userId, jobId));
         listener.phase("building the dataset");
         Plan plan = plan(userId, runDir);
@@ -171,6 +196,8 @@ public final class LifelongUpdate {
                 result = TrainerProcess.run(job, train, listener::training).result();
             } catch (TrainerProcess.TrainingFailedException e) {
                 throw new UpdateException("training failed: " + e.getMessage(), e);
+            } catch (MemoryPlan.NotEnoughMemoryException e) {
+                throw new UpdateException(e.getMessage(), e, true);
             }
             writeAtomically(trained, JSON.writeValueAsBytes(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(),
                     "lossHistory", result.lossHistory())));
@@ -437,10 +464,19 @@ public final class LifelongUpdate {
         sets.forEach((k, p) -> s.put(k, p.toAbsolutePath().toString()));
         Path jobFile = runDir.resolve("evaluation.json");
         writeAtomically(jobFile, JSON.writeValueAsBytes(job));
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-cp", System.getProperty("java.class.path"), EvaluationMain.class.getName(), jobFile.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(runDir.resolve("evaluation.log").toFile());
-        pb.environment().putIfAbsent("MKL_CBWR", "AUTO,STRICT");
+        MemoryPlan plan;
+        try (GgufFile f = GgufReader.read(base)) {
+            TransformerConfig c = TransformerConfig.from(f);
+            LoraConfig lora = new LoraConfig(EnumSet.allOf(LoraTarget.class), settings.rank(), settings.alpha(), 0f, settings.seed());
+            plan = MemoryPlan.forEvaluation(f, c, lora, settings.maxSeqLen());
+        }
+        try {
+            plan.requireFits("Evaluating", MemoryPlan.availableMemory());
+        } catch (MemoryPlan.NotEnoughMemoryException e) {
+            throw new UpdateException(e.getMessage(), e, true);
+        }
+        ProcessBuilder pb = ChildJvm.builder(plan, EvaluationMain.class, jobFile.toString())
+                .redirectError(runDir.resolve("evaluation.log").toFile());
         Process p = pb.start();
         String out;
         try {

@@ -68,6 +68,8 @@ public final class UpdateScheduler implements AutoCloseable {
     private final Condition wake = lock.newCondition();
     private volatile boolean closed;
     private volatile UpdateJob running;
+    private volatile java.util.function.Supplier<Optional<String>> refusal = Optional::empty;
+    private volatile String lastRefusal;
     private Thread thread;
 
     /** @param defaultWindow the nightly window of users who did not set one; null = no nightly runs for them */
@@ -92,8 +94,27 @@ public final class UpdateScheduler implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues a "train now" job for the user (or returns the one already queued or running) and wakes the scheduler. */
+    /**
+     * While {@code refusal} gives a reason (the model cannot be trained by Lifelong, or does not fit in memory), no
+     * nightly job is queued and "train now" is refused with that reason: a job that can only fail is not scheduled.
+     */
+    public void refuseWhile(java.util.function.Supplier<Optional<String>> refusal) {
+        this.refusal = refusal;
+    }
+
+    /** Why updates cannot run now, if they cannot. */
+    public Optional<String> refusal() {
+        return refusal.get();
+    }
+
+    /**
+     * Queues a "train now" job for the user (or returns the one already queued or running) and wakes the scheduler.
+     *
+     * @throws LifelongUpdate.UpdateException (permanent) when updates are refused, see {@link #refuseWhile}
+     */
     public UpdateJob trainNow(long userId) {
+        Optional<String> refused = refusal.get();
+        if (refused.isPresent()) throw new LifelongUpdate.UpdateException(refused.get(), null, true);
         UpdateJob job = jobs.enqueue(userId, UpdateJob.Origin.MANUAL);
         poke();
         return job;
@@ -140,6 +161,13 @@ public final class UpdateScheduler implements AutoCloseable {
 
     /** Queues nightly jobs that are due; public for tests that drive the clock. */
     public void queueNightly() {
+        Optional<String> refused = refusal.get();
+        if (refused.isPresent()) {
+            if (!refused.get().equals(lastRefusal)) log.warn("Nightly updates are not scheduled: {}", refused.get());
+            lastRefusal = refused.get();
+            return;
+        }
+        lastRefusal = null;
         LocalTime now = LocalTime.now(clock);
         UserSettings settings = new UserSettings(db);
         AdapterVersionStore versions = new AdapterVersionStore(db);
@@ -189,7 +217,9 @@ public final class UpdateScheduler implements AutoCloseable {
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
             String error = e.getMessage() == null ? e.toString() : e.getMessage();
             int attempts = job.attempts();
-            Instant retryAt = attempts < MAX_ATTEMPTS ? clock.instant().plus(backoff(attempts)) : null;
+            // A refusal (model cannot be trained, does not fit in memory) is not retried: it would fail the same way.
+            boolean permanent = e instanceof LifelongUpdate.UpdateException u && u.permanent();
+            Instant retryAt = !permanent && attempts < MAX_ATTEMPTS ? clock.instant().plus(backoff(attempts)) : null;
             jobs.failed(job.id(), error, retryAt);
             log.warn("Update job {} of user {} failed (attempt {}): {}{}", job.id(), job.userId(), attempts, error,
                     retryAt == null ? "; giving up" : "; retrying at " + retryAt);

@@ -195,7 +195,12 @@ public final class BaseWeights {
                 data = read(t, type);
             }
             bytes += data.capacity();
-            return manager.create(data, shape, type);
+            // PyTorch would alias the direct buffer, which counts against the JVM's direct-memory cap (by default the
+            // heap size: a 0.5B model did not fit a 1 GB child). A clone owns native memory of its own; the buffer
+            // is garbage once the aliasing array is closed, so at most one tensor's buffer is alive at a time.
+            try (NDArray aliasing = manager.create(data, shape, type)) {
+                return aliasing.duplicate();
+            }
         }
 
         /** The tensor decoded into a direct buffer of {@code type}, chunk by chunk; null if float16 overflows. */

@@ -58,6 +58,7 @@ public final class TrainerMain {
             r.put("steps", result.steps());
             r.put("finalLoss", result.finalLoss());
             r.put("lossHistory", result.lossHistory());
+            r.put("peakResidentBytes", MemoryPlan.peakResidentBytes());
             emit("RESULT", r);
             System.out.flush();
             System.exit(0);

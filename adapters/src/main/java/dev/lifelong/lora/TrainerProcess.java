@@ -23,8 +23,13 @@ public final class TrainerProcess {
 
     private TrainerProcess() {}
 
-    /** What the child reported when it finished. */
-    public record Outcome(TrainingResult result, boolean resumed) {}
+    /**
+     * What the child reported when it finished.
+     *
+     * @param peakResidentBytes the training process's peak resident memory (-1 where the OS does not say)
+     * @param plan the memory it was planned and started with
+     */
+    public record Outcome(TrainingResult result, boolean resumed, long peakResidentBytes, MemoryPlan plan) {}
 
     /** Thrown when the training process failed; the message is the child's own. */
     public static final class TrainingFailedException extends RuntimeException {
@@ -32,29 +37,36 @@ public final class TrainerProcess {
     }
 
     /**
+     * The memory the training process will need for this job.
+     *
+     * @throws dev.lifelong.gguf.GgufFormatException when the model cannot be trained (the reason is in the message)
+     */
+    public static MemoryPlan plan(TrainingJob job, List<TrainingSequence> data) {
+        int longest = 2;
+        for (TrainingSequence s : data) longest = Math.max(longest, Math.min(s.length(), job.training().maxSeqLen()));
+        try (dev.lifelong.gguf.GgufFile gguf = dev.lifelong.gguf.GgufReader.read(job.base())) {
+            TransformerConfig config = TransformerConfig.from(gguf);
+            return MemoryPlan.forTraining(gguf, config, job.lora(), longest, job.training().gradAccumulation());
+        }
+    }
+
+    /**
      * Writes the data and the job next to the adapter, starts the child and blocks until it ends. If a checkpoint of
      * the same job exists, the child resumes from it. The child's log goes to {@code ADAPTER.train.log}.
+     *
+     * @throws MemoryPlan.NotEnoughMemoryException before starting anything when the run would not fit in memory
      */
     public static Outcome run(TrainingJob job, List<TrainingSequence> data, TrainingListener listener) throws IOException, InterruptedException {
+        MemoryPlan plan = plan(job, data);
+        plan.requireFits("Training", MemoryPlan.availableMemory());
         SequenceFiles.write(job.sequences(), data);
         Path jobFile = job.adapter().resolveSibling(job.adapter().getFileName() + ".job.json");
         Path log = job.adapter().resolveSibling(job.adapter().getFileName() + ".train.log");
         job.write(jobFile);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-Xmx1g");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(TrainerMain.class.getName());
-        cmd.add(jobFile.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.toFile());
-        // MKL picks kernels at run time; under CPU load two identical runs differed in the last bits (and a resumed
-        // run drifted from the uninterrupted one). Strict conditional numerical reproducibility keeps the fast path
-        // and makes results the same run after run (verified under load).
-        pb.environment().putIfAbsent("MKL_CBWR", "AUTO,STRICT");
+        ProcessBuilder pb = ChildJvm.builder(plan, TrainerMain.class, jobFile.toString()).redirectError(log.toFile());
         Process p = pb.start();
         TrainingResult result = null;
+        long peak = -1;
         boolean resumed = false;
         String error = null;
         Deque<String> tail = new ArrayDeque<>();
@@ -72,6 +84,7 @@ public final class TrainerProcess {
                     List<Double> history = new ArrayList<>();
                     n.get("lossHistory").forEach(x -> history.add(x.asDouble()));
                     result = new TrainingResult(n.get("steps").asInt(), n.get("finalLoss").asDouble(), history);
+                    peak = n.path("peakResidentBytes").asLong(-1);
                 } else if (line.startsWith("ERROR ")) {
                     error = line.substring(6);
                 } else {
@@ -92,6 +105,6 @@ public final class TrainerProcess {
         Files.deleteIfExists(job.adapter().resolveSibling(job.adapter().getFileName() + ".lock"));
         Files.deleteIfExists(job.sequences());
         Files.deleteIfExists(log);
-        return new Outcome(result, resumed);
+        return new Outcome(result, resumed, peak, plan);
     }
 }

@@ -165,6 +165,17 @@ public final class TransformerModel implements AutoCloseable {
         return out;
     }
 
+    /** The final-normed hidden state at {@code position} (what llama.cpp's last-token embedding returns). */
+    public float[] hiddenAt(int[] tokens, LoraWeights lora, int position) {
+        enforceComputeThreads();
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = forwardLayers(m, List.of(tokens), List.of(tables(m, tokens.length)),
+                    lora == null ? null : LoraTensors.of(lora), List.of(Dropout.NONE), null).get(0);
+            return rows(rmsNorm(x, base.outputNorm(m, dtype)), new int[] {position}).toType(DataType.FLOAT32, false)
+                    .toFloatArray();
+        }
+    }
+
     /** Per scored position: log-probability of the target token, and whether it is the greedy (first maximal) token. */
     public record TokenScores(double[] logProb, boolean[] top) {
     }

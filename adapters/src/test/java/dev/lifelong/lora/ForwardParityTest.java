@@ -24,7 +24,8 @@ class ForwardParityTest {
     Path dir;
 
     static List<Variant> variants() {
-        return List.of(Variant.LLAMA, Variant.qwen2(), Variant.LLAMA.tied(), Variant.qwen2().tied());
+        return List.of(Variant.LLAMA, Variant.qwen2(), Variant.LLAMA.tied(), Variant.qwen2().tied(),
+                Variant.LLAMA.withRopeFreqs());
     }
 
     @ParameterizedTest
@@ -36,6 +37,8 @@ class ForwardParityTest {
             assertThat(model.config().tiedOutput()).isEqualTo(variant.tiedEmbeddings());
             assertThat(model.config().ropeStyle())
                     .isEqualTo(variant.architecture().equals("qwen2") ? RopeStyle.NEOX : RopeStyle.NORM);
+            assertThat(model.config().ropeFreqFactors()).isEqualTo(variant.ropeFreqs()
+                    ? Variant.ropeFreqFactors(model.config().headDim()) : null);
             assertMatches(cpp, model, null);
         }
     }
@@ -60,6 +63,33 @@ class ForwardParityTest {
             assertThat(ours.top()).as("greedy token after '%s'", p).isEqualTo(cppDecision.top());
             assertThat(ours.runnerUp()).as("runner-up after '%s'", p).isEqualTo(cppDecision.runnerUp());
             assertThat(ours.gap()).as("logit gap after '%s'", p).isCloseTo(cppDecision.gap(), within(2e-3 + 1e-2 * cppDecision.gap()));
+        }
+    }
+
+    /**
+     * Rope frequency factors far from 1 (Llama 3.x's rope_freqs.weight): the trainer's final hidden state matches
+     * llama.cpp's to float precision, while the same weights without the factors — the forward that ignores them —
+     * are measurably off, so the match is a real test of applying them.
+     */
+    @org.junit.jupiter.api.Test
+    void ropeFreqFactorsAreAppliedAsLlamaCppApplies() {
+        // Wider than tiny(): with ±0.05 weights attention scores grow with the width, and so does what rope changes.
+        Path file = RandomLlamaModel.write(AdapterParityTest.WIDE, Variant.LLAMA.withRopeFreqs(), dir.resolve("f.gguf"));
+        Path without = RandomLlamaModel.write(AdapterParityTest.WIDE, Variant.LLAMA, dir.resolve("g.gguf"));
+        String text = "The quick brown fox jumps over the lazy dog, then runs far away into the woods again. "
+                + "It comes back at night, tired and hungry, and sleeps until the sun is high in the sky.";
+        float[] cpp = Reference.llamaCppLastHidden(file, text);
+        int[] tokens;
+        try (LlamaModel tokenizer = Reference.load(file, null)) {
+            tokens = tokenizer.encode(text);
+        }
+        assertThat(tokens.length).isGreaterThan(40); // long enough for the factors to turn the pairs apart
+        try (TransformerModel with = TransformerModel.load(file); TransformerModel plain = TransformerModel.load(without)) {
+            double applied = Reference.cosineDistance(with.hiddenAt(tokens, null, tokens.length - 1), cpp);
+            double ignored = Reference.cosineDistance(plain.hiddenAt(tokens, null, tokens.length - 1), cpp);
+            System.out.printf("rope_freqs parity: 1-cos applied %.3g, ignored %.3g%n", applied, ignored);
+            assertThat(applied).as("factors applied").isLessThan(1e-8);
+            assertThat(ignored).as("factors ignored").isGreaterThan(100 * Math.max(applied, 1e-9));
         }
     }
 }

@@ -45,6 +45,36 @@ final class Reference {
     }
 
     /**
+     * llama.cpp's final-normed hidden state of the last token of {@code text} (an embedding context with last-token
+     * pooling; the server L2-normalises it, so compare directions).
+     */
+    static float[] llamaCppLastHidden(Path model, String text) {
+        return llamaCppLastHidden(model, null, text);
+    }
+
+    /** The same with a LoRA adapter loaded (applied at scale 1, as serving applies it). */
+    static float[] llamaCppLastHidden(Path model, Path adapter, String text) {
+        ModelParameters p = new ModelParameters().setModel(model.toString()).setCtxSize(256)
+                .setThreads(2).setGpuLayers(0).enableEmbedding()
+                .setPoolingType(de.kherud.llama.args.PoolingType.LAST);
+        if (adapter != null) p.addLoraAdapter(adapter.toString());
+        try (LlamaModel m = new LlamaModel(p)) {
+            return m.embed(text);
+        }
+    }
+
+    /** 1 − cosine similarity. */
+    static double cosineDistance(float[] a, float[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return 1 - dot / Math.sqrt(na * nb);
+    }
+
+    /**
      * llama.cpp's greedy continuation as token texts. (Not {@code setNProbs}: java-llama.cpp 4.2.0 reads keys the
      * b4916 server no longer writes and aborts the JVM on a failed GGML_ASSERT in json.hpp.)
      */

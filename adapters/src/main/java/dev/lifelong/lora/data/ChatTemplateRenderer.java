@@ -26,12 +26,31 @@ public final class ChatTemplateRenderer {
     private ChatTemplateRenderer() {}
 
     /** The prompt text as serving and training see it (the generation prompt for the next assistant turn included). */
-    public static String renderText(LlamaModel model, List<Turn> turns) {
-        return render(model, turns).text();
+    public static String renderText(LlamaModel model, BosRule bos, List<Turn> turns) {
+        return render(model, bos, turns).text();
     }
 
-    /** The prompt and where each turn's content lies in it; a content the template rewrote has start -1. */
-    public static Rendered render(LlamaModel model, List<Turn> turns) {
+    /**
+     * The prompt and where each turn's content lies in it; a content the template rewrote has start -1. When llama.cpp
+     * adds BOS itself ({@code bos.adds()}), a BOS the template writes at the start (Llama 3's {@code {{ bos_token }}})
+     * is dropped, so the model sees one BOS as in its training, not two.
+     */
+    public static Rendered render(LlamaModel model, BosRule bos, List<Turn> turns) {
+        Rendered r = render(model, turns);
+        if (!bos.adds() || bos.text() == null || bos.text().isEmpty() || !r.text().startsWith(bos.text())) return r;
+        int cut = bos.text().length();
+        int[] starts = r.contentStart().clone();
+        int[] ends = r.contentEnd().clone();
+        for (int i = 0; i < starts.length; i++) {
+            if (starts[i] >= 0) {
+                starts[i] -= cut;
+                ends[i] -= cut;
+            }
+        }
+        return new Rendered(r.text().substring(cut), starts, ends);
+    }
+
+    private static Rendered render(LlamaModel model, List<Turn> turns) {
         String system = null;
         List<Turn> rest = turns;
         if (!turns.isEmpty() && turns.get(0).role().equals("system")) {

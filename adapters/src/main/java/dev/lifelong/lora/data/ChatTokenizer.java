@@ -40,23 +40,20 @@ public final class ChatTokenizer implements AutoCloseable {
     private final LlamaModel model;
     private final Path file;
     private final Set<Integer> endOfTurn;
-    private final int bosId;
-    private final boolean addBos;
+    private final BosRule bos;
     private final Map<Integer, byte[]> pieces = new HashMap<>();
 
-    private ChatTokenizer(LlamaModel model, Path file, Set<Integer> endOfTurn, int bosId, boolean addBos) {
+    private ChatTokenizer(LlamaModel model, Path file, Set<Integer> endOfTurn, BosRule bos) {
         this.model = model;
         this.file = file;
         this.endOfTurn = endOfTurn;
-        this.bosId = bosId;
-        this.addBos = addBos;
+        this.bos = bos;
     }
 
     /** Opens the base model. The caller validates the file first: llama.cpp may abort the JVM on malformed files. */
     public static ChatTokenizer open(Path gguf) {
         Set<Integer> eot = new HashSet<>();
-        int bos;
-        boolean addBos;
+        BosRule bos;
         try (GgufFile meta = GgufReader.read(gguf)) {
             for (String key : List.of("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
                     "tokenizer.ggml.eom_token_id")) {
@@ -66,13 +63,7 @@ public final class ChatTokenizer implements AutoCloseable {
             for (int id = 0; id < tokens.size(); id++) {
                 if (END_OF_TURN_TEXTS.contains(tokens.get(id))) eot.add(id);
             }
-            String tokenizerModel = meta.findString("tokenizer.ggml.model").orElse("llama");
-            // llama.cpp's defaults when the file does not say: SentencePiece ("llama") and WordPiece add BOS.
-            addBos = meta.findBoolean("tokenizer.ggml.add_bos_token")
-                    .orElse(tokenizerModel.equals("llama") || tokenizerModel.equals("bert"));
-            bos = meta.findLong("tokenizer.ggml.bos_token_id").map(Long::intValue)
-                    .orElse(tokenizerModel.equals("llama") ? 1 : -1);
-            if (addBos && bos < 0) addBos = false;
+            bos = BosRule.of(meta);
         }
         dev.lifelong.llama.LlamaNative.prepare();
         ModelParameters params = new ModelParameters()
@@ -85,7 +76,7 @@ public final class ChatTokenizer implements AutoCloseable {
                 .enableJinja()
                 .disableLog();
         try {
-            return new ChatTokenizer(new LlamaModel(params), gguf, Set.copyOf(eot), bos, addBos);
+            return new ChatTokenizer(new LlamaModel(params), gguf, Set.copyOf(eot), bos);
         } catch (RuntimeException e) {
             throw new IllegalStateException("llama.cpp could not load " + gguf + ": " + e.getMessage(), e);
         }
@@ -95,7 +86,17 @@ public final class ChatTokenizer implements AutoCloseable {
 
     /** The prompt text for these turns as serving renders it (with the model's chat template, contents defused). */
     public String render(List<Turn> turns) {
-        return ChatTemplateRenderer.render(model, turns).text();
+        return ChatTemplateRenderer.render(model, bos, turns).text();
+    }
+
+    /** The tokens serving feeds the model for these turns (BOS as llama.cpp adds it, then the rendered prompt). */
+    public int[] promptTokens(List<Turn> turns) {
+        int[] ids = model.encode(render(turns));
+        if (!bos.adds()) return ids;
+        int[] out = new int[ids.length + 1];
+        out[0] = bos.id();
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
     }
 
     /**
@@ -104,7 +105,7 @@ public final class ChatTokenizer implements AutoCloseable {
      * @throws IllegalStateException if llama.cpp's token pieces do not spell the rendered prompt
      */
     public TrainingSequence tokenize(ChatExample example) {
-        ChatTemplateRenderer.Rendered rendered = ChatTemplateRenderer.render(model, example.messages());
+        ChatTemplateRenderer.Rendered rendered = ChatTemplateRenderer.render(model, bos, example.messages());
         for (int k = 0; k < example.messages().size(); k++) {
             if (rendered.contentStart()[k] < 0 && !(k == 0 && example.messages().get(0).role().equals("system")
                     && example.messages().get(0).content().isEmpty())) {
@@ -157,10 +158,10 @@ public final class ChatTokenizer implements AutoCloseable {
         }
         int last = -1;
         for (int i = 0; i < n; i++) if (w[i] > 0) last = i;
-        int prefix = addBos ? 1 : 0;
+        int prefix = bos.adds() ? 1 : 0;
         int[] tokens = new int[prefix + last + 1];
         float[] weights = new float[tokens.length];
-        if (addBos) tokens[0] = bosId;
+        if (bos.adds()) tokens[0] = bos.id();
         System.arraycopy(ids, 0, tokens, prefix, last + 1);
         System.arraycopy(w, 0, weights, prefix, last + 1);
         if (weights.length > 0) weights[0] = 0; // nothing predicts the first token

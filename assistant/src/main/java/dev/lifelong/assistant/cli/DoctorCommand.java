@@ -94,6 +94,12 @@ public final class DoctorCommand implements java.util.concurrent.Callable<Intege
                 out.add(new Check("model info", true, String.format("%s, arch %s, %.1fM parameters, %s, context %d, %d layers, vocab %d, chat template %s",
                         info.name(), info.architecture(), info.parameterCount() / 1e6, info.fileTypeLabel(), info.contextLength(),
                         info.blockCount(), info.vocabSize(), info.hasChatTemplate() ? "yes" : "no (ChatML fallback)"), null));
+                dev.lifelong.loop.TrainingReport report = dev.lifelong.loop.TrainingReport.of(p,
+                        dev.lifelong.loop.UpdateSettings.defaults());
+                long free = dev.lifelong.lora.MemoryPlan.availableMemory();
+                out.add(new Check("training", report.refusal(free).isEmpty(), report.sentence(free),
+                        report.trainable() ? "close other programs, or choose a smaller model (./lifelong models list)"
+                                : "serving works; for nightly learning choose a llama or qwen2 model (./lifelong models list)"));
             } catch (RuntimeException e) {
                 out.add(new Check("model", false, e.getMessage(), "download it again or choose another with --model FILE"));
             }

@@ -29,7 +29,9 @@ public final class ModelsCommand implements Runnable {
             System.out.println("Default model: " + dflt.map(Path::toString).orElse("(none pulled; the seedling is used)"));
             System.out.println("Curated models (./lifelong models pull ID):");
             for (CatalogEntry e : ModelCatalog.builtIn().entries()) {
-                System.out.printf("  %-32s %s, %d MB, %s%n", e.id(), e.name(), Math.round(e.sizeBytes() / 1e6), e.license());
+                boolean trains = e.architecture() != null && dev.lifelong.lora.Trainability.ARCHITECTURES.contains(e.architecture());
+                System.out.printf("  %-32s %s, %d MB, %s, %s%n", e.id(), e.name(), Math.round(e.sizeBytes() / 1e6), e.license(),
+                        trains ? "chats and trains" : "chat only (Lifelong cannot train '" + e.architecture() + "' models)");
             }
         }
     }
@@ -52,6 +54,8 @@ public final class ModelsCommand implements Runnable {
                 throw new UserFacingException("could not download " + id + ": " + e.getMessage());
             }
             System.out.println("Downloaded and verified " + file);
+            System.out.println("Training: " + dev.lifelong.loop.TrainingReport.of(file, dev.lifelong.loop.UpdateSettings.defaults())
+                    .sentence(dev.lifelong.lora.MemoryPlan.availableMemory()));
             System.out.println("It is now the default model; start with ./lifelong serve");
         }
     }

@@ -95,6 +95,10 @@ public final class ServeCommand implements Runnable {
         System.out.println("  data   " + config.dataDir());
         if (s.loaded()) {
             System.out.println("  model  " + s.name() + (s.demo() ? " (a tiny built-in demo model)" : "") + "  " + s.path());
+            if (assistant.updates() != null) {
+                assistant.updates().trainingReport().ifPresent(r ->
+                        System.out.println("  train  " + r.sentence(dev.lifelong.lora.MemoryPlan.availableMemory())));
+            }
         } else {
             System.out.println("  model  none loaded" + (s.error() == null ? "" : ": " + s.error()));
             System.out.println();

@@ -102,6 +102,8 @@ public final class TrainCommand implements Callable<Integer> {
         TransformerConfig cfg;
         try (GgufFile gguf = GgufReader.read(base)) {
             cfg = TransformerConfig.from(gguf);
+        } catch (dev.lifelong.gguf.GgufFormatException e) {
+            throw new UserFacingException(e.getMessage());
         }
         long trainable = trainableParameters(cfg, lora);
         Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
@@ -113,6 +115,11 @@ public final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "examples      %d (%d tokens, %d with loss)%n", data.examples(), data.tokens(), data.lossTokens());
             System.out.printf(Locale.ROOT, "trainable     %,d parameters (rank %d on %s)%n", trainable, rank, lora.targets());
             System.out.printf(Locale.ROOT, "steps         %d%n", steps);
+            TrainingJob planned = new TrainingJob(base, lora, training, out.resolveSibling(out.getFileName() + ".seqs"),
+                    checkpoint, out, threads == null ? 0 : threads);
+            dev.lifelong.lora.MemoryPlan plan = TrainerProcess.plan(planned, data.sequences());
+            System.out.printf(Locale.ROOT, "memory        about %s (%s free now)%n", dev.lifelong.lora.MemoryPlan.gb(plan.totalBytes()),
+                    dev.lifelong.lora.MemoryPlan.gb(dev.lifelong.lora.MemoryPlan.availableMemory()));
             System.out.printf(Locale.ROOT, "estimate      %s (%.1f TFLOP at the %.1f GFLOPS a plain matmul reaches here, so a lower bound)%n",
                     human(Duration.ofSeconds((long) Math.ceil(flops / (gflops * 1e9)))), flops / 1e12, gflops);
             return 0;
@@ -125,6 +132,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainerProcess.Outcome outcome;
         try {
             outcome = TrainerProcess.run(job, data.sequences(), bar);
+        } catch (dev.lifelong.lora.MemoryPlan.NotEnoughMemoryException e) {
+            bar.finish();
+            throw new UserFacingException(e.getMessage());
         } catch (TrainerProcess.TrainingFailedException e) {
             bar.finish();
             throw new UserFacingException("training failed: " + e.getMessage()
@@ -135,6 +145,10 @@ public final class TrainCommand implements Callable<Integer> {
         writeSidecar(base, cfg, lora, training, data, result, trainable, started);
         Files.deleteIfExists(checkpoint);
         System.out.printf(Locale.ROOT, "wrote %s (%d steps, final loss %.4f)%n", out, result.steps(), result.finalLoss());
+        if (outcome.peakResidentBytes() > 0) {
+            System.out.printf(Locale.ROOT, "peak memory of the training process %s (planned %s)%n",
+                    dev.lifelong.lora.MemoryPlan.gb(outcome.peakResidentBytes()), dev.lifelong.lora.MemoryPlan.gb(outcome.plan().totalBytes()));
+        }
         return 0;
     }
 

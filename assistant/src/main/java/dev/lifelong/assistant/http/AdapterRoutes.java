@@ -27,7 +27,13 @@ final class AdapterRoutes {
 
     void register(RoutesConfig r) {
         r.get("/api/adapters", ctx -> ctx.json(overview(ConversationRoutes.userId(ctx))));
-        r.post("/api/adapters/train", ctx -> ctx.status(202).json(job(updates.trainNow(ConversationRoutes.userId(ctx)))));
+        r.post("/api/adapters/train", ctx -> {
+            try {
+                ctx.status(202).json(job(updates.trainNow(ConversationRoutes.userId(ctx))));
+            } catch (dev.lifelong.loop.LifelongUpdate.UpdateException e) {
+                throw new ApiException(409, "invalid_request_error", "training_unavailable", e.getMessage());
+            }
+        });
         r.post("/api/adapters/{id}/serve", ctx -> {
             try {
                 ctx.json(version(updates.serve(ConversationRoutes.userId(ctx), ConversationRoutes.id(ctx))));

@@ -34,7 +34,7 @@ public final class LifelongServer implements AutoCloseable {
             dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts,
             Tls tls) {
         AuthRoutes authRoutes = new AuthRoutes(accounts, tls != null);
-        ModelRoutes modelRoutes = new ModelRoutes(models);
+        ModelRoutes modelRoutes = new ModelRoutes(models, updates == null ? java.util.Optional::empty : updates::trainingReport);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
         ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
         OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults, chat);

@@ -17,8 +17,12 @@ import java.util.Map;
 final class ModelRoutes {
     static final String VERSION = "0.1.0";
     private final ModelManager models;
+    private final java.util.function.Supplier<java.util.Optional<dev.lifelong.loop.TrainingReport>> training;
 
-    ModelRoutes(ModelManager models) { this.models = models; }
+    ModelRoutes(ModelManager models, java.util.function.Supplier<java.util.Optional<dev.lifelong.loop.TrainingReport>> training) {
+        this.models = models;
+        this.training = training;
+    }
 
     void register(RoutesConfig r) {
         r.get("/healthz", this::health);
@@ -54,6 +58,14 @@ final class ModelRoutes {
         model.put("path", s.path());
         model.put("demo", s.demo());
         model.put("error", s.error());
+        if (s.loaded()) {
+            // chats and trains / chats but cannot be trained (why) / training does not fit in memory now
+            training.get().ifPresent(r -> {
+                long free = dev.lifelong.lora.MemoryPlan.availableMemory();
+                model.put("trainable", r.refusal(free).isEmpty());
+                model.put("training", r.sentence(free));
+            });
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("version", VERSION);
         body.put("model", model);
@@ -70,6 +82,10 @@ final class ModelRoutes {
             m.put("sizeBytes", e.sizeBytes());
             m.put("license", e.license());
             m.put("description", e.description());
+            boolean trains = e.architecture() != null && dev.lifelong.lora.Trainability.ARCHITECTURES.contains(e.architecture());
+            m.put("trainable", trains);
+            m.put("training", trains ? "chats and trains" : "chats; cannot be trained by Lifelong (the '"
+                    + e.architecture() + "' architecture is not implemented by the trainer)");
             return m;
         }).toList();
     }

