@@ -297,6 +297,15 @@ public final class GgufWriter {
         return addTensor(name, shape, type, out -> out.write(ByteBuffer.wrap(copy)));
     }
 
+    /** Copies these metadata entries (those present) to {@code other}, encoded as they are. */
+    public GgufWriter copyMetadataTo(GgufWriter other, String... keys) {
+        for (String k : keys) {
+            byte[] v = metadata.get(k);
+            if (v != null) other.metadata.put(k, v.clone());
+        }
+        return other;
+    }
+
     /** Bytes of the data section (tensor data with alignment padding), as {@link #write} lays it out. */
     public long tensorDataBytes() {
         long offset = 0;

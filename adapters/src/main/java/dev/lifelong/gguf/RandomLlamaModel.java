@@ -67,6 +67,11 @@ public final class RandomLlamaModel {
             }
         }
 
+        /** 26 layers (Gemma 2 2B's depth, which llama.cpp requires for gemma2), width 64: a tiny gemma2. */
+        public static Spec tinyGemma2() {
+            return new Spec("tiny-random-gemma2", 1 + PRINTABLE_ASCII, 26, 64, 4, 2, 128, 512, 42, GgmlType.F32);
+        }
+
         /** 2 layers, width 64, 356 tokens: loads and runs in milliseconds. */
         public static Spec tiny() {
             return new Spec("tiny-random-llama", 1 + PRINTABLE_ASCII, 2, 64, 4, 2, 128, 512, 42, GgmlType.F32);
@@ -283,6 +288,68 @@ public final class RandomLlamaModel {
             w.addTensor("output.weight", new long[] {e, vocab}, wt, embeddings(spec, "output.weight", true));
         }
         return w;
+    }
+
+    /**
+     * A tiny random model of the gemma2 architecture (post-attention and post-FFN norms, soft-capping, a sliding
+     * window), which llama.cpp b4916 loads and serves but Lifelong's trainer does not implement: for tests of what a
+     * user is told when they choose a model that chats but cannot be trained. llama.cpp b4916 builds gemma2 graphs
+     * only for the real depths (26, 42 or 46 layers; it aborts on others), so the spec must have one of them.
+     */
+    public static GgufWriter gemma2(Spec spec) {
+        if (spec.nLayer() != 26 && spec.nLayer() != 42 && spec.nLayer() != 46) {
+            throw new IllegalArgumentException("llama.cpp b4916 aborts on gemma2 models of " + spec.nLayer()
+                    + " layers; use 26, 42 or 46");
+        }
+        GgufWriter w = writer(spec, Variant.LLAMA);
+        GgufWriter g = GgufWriter.create();
+        String arch = "gemma2";
+        g.putString("general.architecture", arch).putString("general.name", "tiny-random-gemma2")
+                .putUInt32("general.file_type", fileType(spec.weightType()))
+                .putUInt32(arch + ".context_length", spec.contextLength())
+                .putUInt32(arch + ".embedding_length", spec.nEmbd())
+                .putUInt32(arch + ".block_count", spec.nLayer())
+                .putUInt32(arch + ".feed_forward_length", spec.nFf())
+                .putUInt32(arch + ".attention.head_count", spec.nHead())
+                .putUInt32(arch + ".attention.head_count_kv", spec.nHeadKv())
+                .putUInt32(arch + ".attention.key_length", spec.headDim())
+                .putUInt32(arch + ".attention.value_length", spec.headDim())
+                .putFloat32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f)
+                .putFloat32(arch + ".attn_logit_softcapping", 50f)
+                .putFloat32(arch + ".final_logit_softcapping", 30f)
+                .putUInt32(arch + ".attention.sliding_window", 256)
+                .putString("tokenizer.ggml.model", "llama")
+                .putStringArray("tokenizer.ggml.tokens", vocabulary(spec));
+        // the vocabulary's scores and types as the llama writer makes them
+        return copyTokenizerAndAddGemmaTensors(w, g, spec);
+    }
+
+    private static GgufWriter copyTokenizerAndAddGemmaTensors(GgufWriter llama, GgufWriter g, Spec spec) {
+        llama.copyMetadataTo(g, "tokenizer.ggml.scores", "tokenizer.ggml.token_type", "tokenizer.ggml.bos_token_id",
+                "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id",
+                "tokenizer.ggml.add_bos_token", "tokenizer.ggml.add_eos_token", "tokenizer.ggml.add_space_prefix",
+                "tokenizer.chat_template");
+        int e = spec.nEmbd();
+        int kv = spec.headDim() * spec.nHeadKv();
+        GgmlType wt = spec.weightType();
+        g.addTensor("token_embd.weight", new long[] {e, spec.vocabSize()}, wt, embeddings(spec, "token_embd.weight", true));
+        for (int layer = 0; layer < spec.nLayer(); layer++) {
+            String p = "blk." + layer + ".";
+            for (String norm : new String[] {"attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"}) {
+                // the GGUF converter stores Gemma's (1 + w) norm scale already added up
+                g.addTensor(p + norm + ".weight", new long[] {e}, GgmlType.F32, ones(e));
+            }
+            g.addTensor(p + "attn_q.weight", new long[] {e, e}, wt, random(spec, p + "attn_q.weight", (long) e * e));
+            g.addTensor(p + "attn_k.weight", new long[] {e, kv}, wt, random(spec, p + "attn_k.weight", (long) e * kv));
+            g.addTensor(p + "attn_v.weight", new long[] {e, kv}, wt, random(spec, p + "attn_v.weight", (long) e * kv));
+            g.addTensor(p + "attn_output.weight", new long[] {e, e}, wt, random(spec, p + "attn_output.weight", (long) e * e));
+            long ff = (long) e * spec.nFf();
+            g.addTensor(p + "ffn_gate.weight", new long[] {e, spec.nFf()}, wt, random(spec, p + "ffn_gate.weight", ff));
+            g.addTensor(p + "ffn_up.weight", new long[] {e, spec.nFf()}, wt, random(spec, p + "ffn_up.weight", ff));
+            g.addTensor(p + "ffn_down.weight", new long[] {spec.nFf(), e}, wt, random(spec, p + "ffn_down.weight", ff));
+        }
+        g.addTensor("output_norm.weight", new long[] {e}, GgmlType.F32, ones(e));
+        return g;
     }
 
     private static float[] ones(int n) {

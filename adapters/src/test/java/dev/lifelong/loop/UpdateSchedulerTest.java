@@ -1,6 +1,7 @@
 package dev.lifelong.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lifelong.memory.AdapterVersionStore;
 import dev.lifelong.memory.Conversation;
@@ -144,6 +145,40 @@ class UpdateSchedulerTest {
             assertThat(done.state()).isEqualTo(UpdateJob.State.SUCCEEDED);
             assertThat(done.attempts()).isEqualTo(2);
             assertThat(done.error()).contains("interrupted");
+        }
+    }
+
+    /** A model that cannot be trained (or does not fit) gets no nightly job, and "train now" says why; permanent
+     * failures are not retried. */
+    @Test
+    void refusedUpdatesAreNotQueuedAndPermanentFailuresAreNotRetried() {
+        MovableClock clock = new MovableClock(LocalDateTime.of(2026, 11, 26, 3, 0));
+        try (Database db = Database.open(dir.resolve("lifelong.db"), clock)) {
+            chat(db, Users.OWNER_ID);
+            java.util.concurrent.atomic.AtomicReference<String> refusal = new java.util.concurrent.atomic.AtomicReference<>(
+                    "this model chats but cannot be trained by Lifelong: the 'gemma2' architecture is not implemented");
+            List<String> failures = new ArrayList<>();
+            UpdateScheduler s = new UpdateScheduler(db, (user, job, l) -> {
+                throw new LifelongUpdate.UpdateException("training this model needs about 25.0 GB of memory", null, true);
+            }, clock, UpdateWindow.DEFAULT, () -> true, Duration.ofMinutes(1), new UpdateScheduler.Events() {
+                @Override
+                public void failed(UpdateJob job, String error, java.time.Instant retryAt) {
+                    failures.add(error + (retryAt == null ? " (final)" : " (retry)"));
+                }
+            });
+            s.refuseWhile(() -> java.util.Optional.ofNullable(refusal.get()));
+            s.queueNightly();
+            assertThat(s.jobs().list(Users.OWNER_ID, 5)).isEmpty();
+            assertThatThrownBy(() -> s.trainNow(Users.OWNER_ID)).isInstanceOf(LifelongUpdate.UpdateException.class)
+                    .hasMessageContaining("'gemma2' architecture");
+            assertThat(s.jobs().list(Users.OWNER_ID, 5)).isEmpty();
+
+            refusal.set(null); // e.g. another model was chosen
+            s.queueNightly();
+            assertThat(s.jobs().list(Users.OWNER_ID, 5)).hasSize(1);
+            assertThat(s.runOne()).isTrue();
+            assertThat(failures).containsExactly("training this model needs about 25.0 GB of memory (final)");
+            assertThat(s.jobs().list(Users.OWNER_ID, 1).getFirst().state()).isEqualTo(UpdateJob.State.FAILED);
         }
     }
 }

@@ -49,16 +49,10 @@ final class Reference {
      * pooling; the server L2-normalises it, so compare directions).
      */
     static float[] llamaCppLastHidden(Path model, String text) {
-        return llamaCppLastHidden(model, null, text);
-    }
-
-    /** The same with a LoRA adapter loaded (applied at scale 1, as serving applies it). */
-    static float[] llamaCppLastHidden(Path model, Path adapter, String text) {
-        ModelParameters p = new ModelParameters().setModel(model.toString()).setCtxSize(256)
+        // (java-llama.cpp 4.2.0's embeddings ignore LoRA adapters loaded with the model: compare adapters on completions)
+        try (LlamaModel m = new LlamaModel(new ModelParameters().setModel(model.toString()).setCtxSize(256)
                 .setThreads(2).setGpuLayers(0).enableEmbedding()
-                .setPoolingType(de.kherud.llama.args.PoolingType.LAST);
-        if (adapter != null) p.addLoraAdapter(adapter.toString());
-        try (LlamaModel m = new LlamaModel(p)) {
+                .setPoolingType(de.kherud.llama.args.PoolingType.LAST))) {
             return m.embed(text);
         }
     }

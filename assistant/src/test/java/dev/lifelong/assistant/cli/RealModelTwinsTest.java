@@ -99,7 +99,7 @@ class RealModelTwinsTest {
             JsonNode overview = mapper.readTree(server.get("/api/adapters").body());
             assertThat(overview.at("/serving/version").asInt()).as(overview.toString()).isEqualTo(1);
             var answer = server.post("/v1/chat/completions",
-                    "{\"model\":\"lifelong\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
+                    "{\"model\":\"default\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(mapper.readTree(answer.body()).at("/choices/0/message/content").asText()).isNotEmpty();
             assertThat(server.assistant.updates().refusal()).isEmpty();
@@ -116,7 +116,7 @@ class RealModelTwinsTest {
         }
         try (TestServer server = TestServer.start(dir.resolve("merged-data"), merged, 512, 4)) {
             var answer = server.post("/v1/chat/completions",
-                    "{\"model\":\"lifelong\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
+                    "{\"model\":\"default\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}");
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         }
         long t4 = System.nanoTime();
