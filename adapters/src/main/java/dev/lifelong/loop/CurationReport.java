@@ -9,6 +9,8 @@ public final class CurationReport {
     public static final String KEPT_TURNS = "kept_turns";
     public static final String CORRECTIONS = "corrections";
     public static final String FACTS = "facts";
+    public static final String FACT_VARIANTS = "fact_variants";
+    public static final String SELF_REPLAY = "self_replay";
     public static final String PRIVATE = "excluded_private_conversation";
     public static final String RETIRED_MEMORY = "excluded_deleted_or_forgotten_memory";
     public static final String ERROR_OR_EMPTY = "excluded_error_or_empty_answer";
@@ -21,7 +23,7 @@ public final class CurationReport {
     private final Map<String, Integer> counts = new LinkedHashMap<>();
 
     public CurationReport() {
-        for (String k : new String[] {ANSWERS, KEPT_TURNS, CORRECTIONS, FACTS, PRIVATE, RETIRED_MEMORY, ERROR_OR_EMPTY,
+        for (String k : new String[] {ANSWERS, KEPT_TURNS, CORRECTIONS, FACTS, FACT_VARIANTS, SELF_REPLAY, PRIVATE, RETIRED_MEMORY, ERROR_OR_EMPTY,
                 RATED_DOWN, CORRECTED, NEAR_DUPLICATE, NO_QUESTION, DELETED_SOURCE}) {
             counts.put(k, 0);
         }

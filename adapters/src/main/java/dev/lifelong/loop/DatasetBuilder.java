@@ -122,6 +122,22 @@ public final class DatasetBuilder {
         return out;
     }
 
+    /**
+     * Each live memory in several wordings ({@link FactVariants}): natural questions and answers, the fact inside a
+     * longer answer, and the closed-book cue; counted as {@link CurationReport#FACT_VARIANTS}.
+     */
+    public List<DatasetExample> factVariants(long userId, CurationReport report) {
+        List<DatasetExample> out = new ArrayList<>();
+        for (Memory m : db.memories().list(userId, false, MAX_FACTS, 0)) {
+            if (!m.live() || m.kind() == MemoryKind.CORRECTION) continue;
+            for (FactVariants.Pair p : FactVariants.of(m.text())) {
+                out.add(new DatasetExample(chat(p.question(), p.answer(), 1.0), DatasetExample.Kind.FACT, null, m.createdAt()));
+                if (report != null) report.add(CurationReport.FACT_VARIANTS);
+            }
+        }
+        return out;
+    }
+
     /** Examples and the counts of the rules that made them. */
     public record Curated(List<DatasetExample> examples, CurationReport report) {
     }

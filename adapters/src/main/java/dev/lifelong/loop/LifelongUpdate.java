@@ -124,33 +124,54 @@ public final class LifelongUpdate {
             }
             if (held == null) throw new UpdateException("another update of this user is running right now", null);
             try {
-                return runLocked(userId, jobId, listener);
+                return runLocked(userId, jobId, listener, true).outcome();
             } finally {
                 held.release();
             }
         }
     }
 
-    private UpdateOutcome runLocked(long userId, long jobId, UpdateListener listener) throws IOException, InterruptedException {
+    /** What a trial run measured: the gate's figures and verdict, and the report that would be stored. */
+    public record Trial(EvaluationGate.Metrics metrics, EvaluationGate.Verdict verdict, JsonNode report) {
+    }
+
+    private record Result(UpdateOutcome outcome, Trial trial) {
+    }
+
+    /**
+     * Runs everything an update does — dataset, self-replay, training, evaluation, the gate — on the user's data as it is
+     * now, and records nothing: no version, no promotion, its run folder removed. The learning benchmark uses it to
+     * measure how much the gate's figures move between runs of the same night (noise the thresholds must clear).
+     */
+    public Trial trial(long userId, long trialId, UpdateListener listener) throws IOException, InterruptedException {
+        Path lockFile = Files.createDirectories(userDir(dataDir, userId)).resolve("update.lock");
+        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = lock.tryLock()) {
+            if (held == null) throw new UpdateException("another update of this user is running right now", null);
+            return runLocked(userId, trialId, listener, false).trial();
+        }
+    }
+
+    private Result runLocked(long userId, long jobId, UpdateListener listener, boolean record) throws IOException, InterruptedException {
         // Half-written files of a killed run are never used; remove them.
         try (Stream<Path> files = Files.list(userDir(dataDir, userId))) {
             for (Path p : files.filter(p -> p.getFileName().toString().startsWith(".") && p.getFileName().toString().endsWith(".tmp")).toList()) {
                 Files.deleteIfExists(p);
             }
         }
-        var done = versions.byJob(userId, jobId);
+        var done = record ? versions.byJob(userId, jobId) : java.util.Optional.<AdapterVersion>empty();
         if (done.isPresent()) {
             deleteRecursively(runDir(userId, jobId));
-            return new UpdateOutcome(done.get(), "already finished before a restart: " + done.get().reason());
+            return new Result(new UpdateOutcome(done.get(), "already finished before a restart: " + done.get().reason()), null);
         }
         var refused = refusal(base, settings);
         if (refused.isPresent()) throw new UpdateException(refused.get(), null, true);
         Path runDir = Files.createDirectories(runDir(userId, jobId));
         listener.phase("building the dataset");
-        Plan plan = plan(userId, runDir);
+        Plan plan = plan(userId, runDir, listener);
         if (plan == null) {
             deleteRecursively(runDir);
-            return new UpdateOutcome(null, "nothing new to learn since the last adapter");
+            return new Result(new UpdateOutcome(null, "nothing new to learn since the last adapter"), null);
         }
         listener.phase("tokenizing");
         TransformerConfig model;
@@ -232,6 +253,10 @@ public final class LifelongUpdate {
         report.put("continuedFrom", continues ? plan.servingFile : null);
         report.set("lora", JSON.valueToTree(Map.of("rank", lora.rank(), "alpha", lora.alpha(), "anchor", continues ? settings.anchor() : 0f)));
         report.set("training", JSON.valueToTree(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(), "lossHistory", result.lossHistory())));
+        if (!record) {
+            deleteRecursively(runDir);
+            return new Result(null, new Trial(metrics, verdict, report));
+        }
         String baseSha = DatasetFiles.sha256(base);
 
         listener.phase(verdict.promote() ? "promoting" : "recording the rejection");
@@ -253,7 +278,7 @@ public final class LifelongUpdate {
                     plan.datasetSha, plan.until, JSON.writeValueAsString(report), verdict.summary()));
         }
         deleteRecursively(runDir);
-        return new UpdateOutcome(version, verdict.summary());
+        return new Result(new UpdateOutcome(version, verdict.summary()), new Trial(metrics, verdict, report));
     }
 
     void applyRetention(long userId) throws IOException {
@@ -291,7 +316,7 @@ public final class LifelongUpdate {
             Map<String, Object> replay, String datasetSha) {
     }
 
-    private Plan plan(long userId, Path runDir) throws IOException {
+    private Plan plan(long userId, Path runDir, UpdateListener listener) throws IOException {
         Path file = runDir.resolve("plan.json");
         if (Files.isRegularFile(file)) return readPlan(file);
         var serving = versions.serving(userId);
@@ -301,9 +326,20 @@ public final class LifelongUpdate {
         DatasetBuilder.Curated fresh = builder.interactions(userId, after, until);
         if (fresh.examples().isEmpty()) return null;
         List<DatasetExample> earlier = after > 0 ? builder.interactions(userId, 0, after).examples() : List.of();
-        List<DatasetExample> facts = builder.facts(userId, fresh.report()).stream()
+        // The gate measures each fact by its closed-book cue; training sees it in several wordings (FactVariants).
+        List<DatasetExample> facts = builder.facts(userId, fresh.report());
+        List<DatasetExample> factTraining = (settings.factVariants() ? builder.factVariants(userId, fresh.report()) : facts).stream()
                 .map(e -> new DatasetExample(new ChatExample(e.example().messages(), settings.factWeight()), e.kind(), e.sourceMessageId(), e.at()))
                 .toList();
+        // Self-generated replay: the serving model's own answers to a few general prompts.
+        Path servingFile = serving.map(AdapterVersion::file).map(dataDir::resolve).filter(Files::isRegularFile).orElse(null);
+        List<ChatExample> self = new ArrayList<>();
+        if (settings.selfReplay() > 0) {
+            listener.phase("answering general prompts for self-replay");
+            self.addAll(SelfReplay.generate(base, servingFile, settings.systemPrompt(), runDir.getFileName().hashCode(),
+                    settings.selfReplay()));
+            for (int i = 0; i < self.size(); i++) fresh.report().add(CurationReport.SELF_REPLAY);
+        }
 
         List<DatasetExample> newTrain = new ArrayList<>(fresh.examples());
         List<DatasetExample> newEval = new ArrayList<>();
@@ -325,8 +361,9 @@ public final class LifelongUpdate {
 
         // Weights become repetitions: the trainer normalises each step by its own weight sum and a step holds one
         // sequence, so a weight would cancel out (measured: corrections "weighted 3x" trained exactly like plain turns).
-        List<ChatExample> train = repeatByWeight(Stream.of(newTrain, replay.examples(), facts).flatMap(List::stream)
-                .map(DatasetExample::example).toList());
+        List<ChatExample> train = new ArrayList<>(repeatByWeight(Stream.of(newTrain, replay.examples(), factTraining)
+                .flatMap(List::stream).map(DatasetExample::example).toList()));
+        train.addAll(self);
         Map<String, Object> counts = new LinkedHashMap<>(fresh.report().ordered());
         counts.put("new_train", newTrain.size());
         counts.put("new_held_out", inSample ? 0 : newEval.size());
