@@ -1301,8 +1301,10 @@ async function renderModel() {
     lineChart(el.lossChart, [{ name: 'loss', values: latest.report?.training?.lossHistory || [], className: 's1' }], { yLabel: 'loss per step' });
     const d = latest.report?.dataset || {};
     const facts = [
-      `v${latest.version} ${latest.reason}`,
-      `New: ${d.kept_turns ?? 0} chat turns, ${d.corrections ?? 0} corrections (weighted ×3), ${d.facts ?? 0} facts from memory; ${d.replayed ?? 0} earlier examples replayed`
+      latest.report?.plainSummary || `v${latest.version} ${latest.reason}`,
+      `The gate's figures for v${latest.version}: ${latest.reason}`,
+      `New: ${d.kept_turns ?? 0} chat turns, ${d.corrections ?? 0} corrections (weighted ×3), ${d.facts ?? 0} facts from memory`
+        + ` (taught in ${d.fact_variants ?? 0} wordings); ${d.replayed ?? 0} earlier examples replayed, ${d.self_replay ?? 0} of its own general answers`
         + (latest.report?.replay?.perMonth ? ` (${Object.entries(latest.report.replay.perMonth).map(([m, k]) => `${m}: ${k}`).join(', ')})` : '') + '.',
       `Left out: ${d.excluded_private_conversation ?? 0} private, ${d.excluded_deleted_or_forgotten_memory ?? 0} forgotten, ${d.excluded_error_or_empty_answer ?? 0} failed or empty, `
         + `${d.excluded_rated_down ?? 0} rated down, ${d.excluded_near_duplicate ?? 0} near-duplicates.`,
@@ -1332,6 +1334,8 @@ function showProgress(p) {
   else if (p.phase === 'training' && p.totalSteps) {
     const eta = p.etaSeconds >= 0 ? `, about ${Math.max(1, Math.round(p.etaSeconds))} s left` : '';
     text = `Training: step ${p.step} of ${p.totalSteps}, loss ${p.loss.toFixed(3)}${eta}`;
+  } else if (p.phase === 'evaluating' && p.totalSteps) {
+    text = `Checking what it learned and forgot: ${Math.floor((100 * p.step) / p.totalSteps)}%`;
   } else text = `${p.state === 'queued' ? 'Queued' : 'Working'}: ${p.phase}…`;
   el.trainPhase.textContent = text;
   el.trainBar.value = p.totalSteps ? p.step / p.totalSteps : (p.state === 'succeeded' ? 1 : 0);

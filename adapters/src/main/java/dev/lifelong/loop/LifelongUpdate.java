@@ -43,6 +43,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -229,7 +230,7 @@ public final class LifelongUpdate {
         variants.put("base", null);
         if (serving != null && Files.isRegularFile(serving)) variants.put("serving", serving);
         variants.put("candidate", candidate);
-        JsonNode scores = evaluate(runDir, variants, sets);
+        JsonNode scores = evaluate(runDir, variants, sets, listener);
         String before = variants.containsKey("serving") ? "serving" : "base";
         EvaluationGate.Metrics metrics = new EvaluationGate.Metrics(
                 loss(scores, before, "new"), loss(scores, "candidate", "new"), plan.newInSample,
@@ -250,6 +251,8 @@ public final class LifelongUpdate {
         report.put("general", metrics.generalChange());
         report.set("scores", scores);
         report.set("verdict", JSON.valueToTree(verdict.reasons()));
+        report.put("plainSummary", plainSummary(metrics, verdict, settings.gate(), plan.counts, versions.serving(userId)
+                .map(AdapterVersion::version).orElse(null), verdict.promote() ? versions.nextVersion(userId) : null));
         report.put("continuedFrom", continues ? plan.servingFile : null);
         report.set("lora", JSON.valueToTree(Map.of("rank", lora.rank(), "alpha", lora.alpha(), "anchor", continues ? settings.anchor() : 0f)));
         report.set("training", JSON.valueToTree(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(), "lossHistory", result.lossHistory())));
@@ -279,6 +282,49 @@ public final class LifelongUpdate {
         }
         deleteRecursively(runDir);
         return new Result(new UpdateOutcome(version, verdict.summary()), new Trial(metrics, verdict, report));
+    }
+
+    /**
+     * What a night did, in words a user reads on the Your model page (the figures stay one click away): how much it
+     * learned from, how many facts it now knows without looking them up, whether general answers changed beyond noise,
+     * and which version answers now.
+     */
+    static String plainSummary(EvaluationGate.Metrics m, EvaluationGate.Verdict verdict, UpdateSettings.Gate gate,
+            Map<String, Object> counts, Integer servingBefore, Integer promotedAs) {
+        StringBuilder b = new StringBuilder();
+        int chats = ((Number) counts.getOrDefault("kept_turns", 0)).intValue()
+                + ((Number) counts.getOrDefault("corrections", 0)).intValue();
+        b.append(verdict.promote() ? "Learned from " : "Tried to learn from ").append(chats)
+                .append(chats == 1 ? " exchange" : " exchanges");
+        if (m.facts() > 0 && m.factsAfter() != null) {
+            long after = Math.round(m.factsAfter() * m.facts());
+            long before = m.factsBefore() == null ? 0 : Math.round(m.factsBefore() * m.facts());
+            b.append(verdict.promote() ? "; knows " : "; would have known ").append(after).append(" of ").append(m.facts())
+                    .append(m.facts() == 1 ? " fact about you" : " facts about you").append(" without looking them up")
+                    .append(after != before ? " (was " + before + ")" : "");
+        }
+        double g = m.generalChange();
+        String general = Math.abs(g) < 0.005 ? "general answers unchanged"
+                : g > 0 ? String.format(Locale.ROOT, "general answers slightly worse (%+.1f%%)", 100 * g)
+                : String.format(Locale.ROOT, "general answers slightly better (%+.1f%%)", 100 * g);
+        b.append("; ").append(general).append(". ");
+        if (verdict.promote()) {
+            b.append("Now answering with v").append(promotedAs).append('.');
+        } else {
+            List<String> why = new ArrayList<>();
+            if (!(m.plasticity() >= gate.minPlasticityGain())) why.add("it did not learn the new chats well enough");
+            if (m.stabilityChange() != null && m.stabilityChange() > gate.maxStabilityLoss()
+                    && m.oldAfter() - m.oldBefore() > EvaluationGate.STABILITY_ABSOLUTE_SLACK) {
+                why.add("it forgot earlier chats");
+            }
+            if (!(g <= gate.maxGeneralLoss())) why.add("general answers got worse");
+            if (m.factsBefore() != null && m.factsAfter() != null && m.factsBefore() - m.factsAfter() > gate.maxFactAccuracyDrop()) {
+                why.add("it forgot facts it knew");
+            }
+            b.append("Kept ").append(servingBefore == null ? "the base model" : "v" + servingBefore)
+                    .append(why.isEmpty() ? " (the gate's thresholds were not all met)." : ": " + String.join(", ", why) + ".");
+        }
+        return b.toString();
     }
 
     void applyRetention(long userId) throws IOException {
@@ -489,7 +535,8 @@ public final class LifelongUpdate {
         return file;
     }
 
-    private JsonNode evaluate(Path runDir, Map<String, Path> variants, Map<String, Path> sets) throws IOException, InterruptedException {
+    private JsonNode evaluate(Path runDir, Map<String, Path> variants, Map<String, Path> sets, UpdateListener listener)
+            throws IOException, InterruptedException {
         ObjectNode job = JSON.createObjectNode();
         job.put("base", base.toString());
         job.put("threads", settings.threads());
@@ -515,12 +562,20 @@ public final class LifelongUpdate {
         ProcessBuilder pb = ChildJvm.builder(plan, EvaluationMain.class, jobFile.toString())
                 .redirectError(runDir.resolve("evaluation.log").toFile());
         Process p = pb.start();
-        String out;
-        try {
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder collected = new StringBuilder();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String l; (l = r.readLine()) != null; ) {
+                if (l.startsWith("PROGRESS ")) {
+                    JsonNode n = JSON.readTree(l.substring(9));
+                    listener.evaluation(n.path("done").asLong(), n.path("total").asLong());
+                } else {
+                    collected.append(l).append('\n');
+                }
+            }
         } finally {
             if (p.isAlive()) p.destroyForcibly();
         }
+        String out = collected.toString();
         int exit = p.waitFor();
         String line = out.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse(null);
         if (exit != 0 || line == null) {

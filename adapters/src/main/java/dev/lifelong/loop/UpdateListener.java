@@ -2,7 +2,7 @@ package dev.lifelong.loop;
 
 import dev.lifelong.lora.TrainingProgress;
 
-/** What a running update reports: its phase, and each training step. */
+/** What a running update reports: its phase, each training step, and evaluation progress. */
 public interface UpdateListener {
     UpdateListener NONE = new UpdateListener() {
     };
@@ -11,5 +11,9 @@ public interface UpdateListener {
     }
 
     default void training(TrainingProgress progress) {
+    }
+
+    /** Evaluation has scored {@code done} of {@code total} tokens (all model variants and sets together). */
+    default void evaluation(long done, long total) {
     }
 }

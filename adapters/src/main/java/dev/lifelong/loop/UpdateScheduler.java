@@ -49,6 +49,9 @@ public final class UpdateScheduler implements AutoCloseable {
         default void training(UpdateJob job, TrainingProgress progress) {
         }
 
+        default void evaluation(UpdateJob job, long done, long total) {
+        }
+
         default void finished(UpdateJob job, UpdateOutcome outcome) {
         }
 
@@ -208,6 +211,11 @@ public final class UpdateScheduler implements AutoCloseable {
                 @Override
                 public void training(TrainingProgress progress) {
                     events.training(job, progress);
+                }
+
+                @Override
+                public void evaluation(long done, long total) {
+                    events.evaluation(job, done, total);
                 }
             });
             jobs.succeeded(job.id(), outcome.version() == null ? null : outcome.version().id());

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The evaluation process of the nightly update: for each model variant (the base, the serving adapter, the candidate)
+ * The evaluation process of the nightly update (prints {@code PROGRESS {"done","total"}} in tokens as it goes): for each model variant (the base, the serving adapter, the candidate)
  * and each set of sequences, the weighted mean cross-entropy over the loss tokens and the share of sequences whose
  * every loss token is the model's top choice (teacher-forced greedy exact match: the answer greedy decoding would
  * produce). Runs in its own JVM without llama.cpp (decision 011). Reads a JSON job
@@ -39,13 +39,23 @@ public final class EvaluationMain {
                 sets.put(e.getKey(), SequenceFiles.read(Path.of(e.getValue().asText())));
             }
             Map<String, Object> result = new LinkedHashMap<>();
+            long perVariant = 0;
+            for (List<TrainingSequence> set : sets.values()) for (TrainingSequence s : set) perVariant += s.length();
+            int variantCount = job.get("variants").size();
+            long total = perVariant * variantCount;
+            long[] done = {0};
+            java.util.function.LongConsumer progress = tokens -> {
+                done[0] += tokens;
+                System.out.println("PROGRESS {\"done\":" + done[0] + ",\"total\":" + total + "}");
+                System.out.flush();
+            };
             try (TransformerModel model = TransformerModel.load(Path.of(job.get("base").asText()))) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = job.get("variants").fields(); it.hasNext(); ) {
                     var e = it.next();
                     LoraWeights lora = e.getValue().isNull() ? null
                             : GgufLoraReader.read(Path.of(e.getValue().asText()), model.config(), 0);
                     Map<String, SetScore> scores = new LinkedHashMap<>();
-                    for (var set : sets.entrySet()) scores.put(set.getKey(), score(model, lora, set.getValue()));
+                    for (var set : sets.entrySet()) scores.put(set.getKey(), score(model, lora, set.getValue(), progress));
                     result.put(e.getKey(), scores);
                 }
             }
@@ -65,6 +75,12 @@ public final class EvaluationMain {
     private static final int TOKENS_PER_PASS = 8192;
 
     static SetScore score(TransformerModel model, LoraWeights lora, List<TrainingSequence> data) {
+        return score(model, lora, data, tokens -> { });
+    }
+
+    /** @param progress told the tokens of each pass when it is scored */
+    static SetScore score(TransformerModel model, LoraWeights lora, List<TrainingSequence> data,
+            java.util.function.LongConsumer progress) {
         double lossSum = 0;
         double weightSum = 0;
         int exact = 0;
@@ -89,6 +105,9 @@ public final class EvaluationMain {
                 weights.add(ws);
             }
             List<TransformerModel.TokenScores> scores = model.score(requests, lora);
+            long passTokens = 0;
+            for (TrainingSequence s : pass) passTokens += s.length();
+            progress.accept(passTokens);
             for (int r = 0; r < scores.size(); r++) {
                 TransformerModel.TokenScores sc = scores.get(r);
                 boolean allTop = true;

@@ -44,13 +44,20 @@ public final class LearningBenchmark {
 
     /** A way to run the nights. */
     record Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor, float lr, int epochs, double maxGeneralLoss,
-            double factWeight) {
+            double factWeight, boolean factVariants, int selfReplay) {
+        /** The product's defaults with the replay and anchor given. */
         Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor) {
-            this(name, train, replayRatio, replayMinimum, anchor, 1e-3f, 3, UpdateSettings.Gate.defaults().maxGeneralLoss(), 1.0);
+            this(name, train, replayRatio, replayMinimum, anchor, UpdateSettings.defaults().lr(), UpdateSettings.defaults().epochs(),
+                    UpdateSettings.Gate.defaults().maxGeneralLoss(), 1.0, UpdateSettings.defaults().factVariants(),
+                    UpdateSettings.defaults().selfReplay());
         }
 
-        Variant(String name, boolean train, double replayRatio, int replayMinimum, float anchor, float lr, int epochs, double maxGeneralLoss) {
-            this(name, train, replayRatio, replayMinimum, anchor, lr, epochs, maxGeneralLoss, 1.0);
+        Variant withoutFactVariants(String n) {
+            return new Variant(n, train, replayRatio, replayMinimum, anchor, lr, epochs, maxGeneralLoss, factWeight, false, selfReplay);
+        }
+
+        Variant withSelfReplay(String n, int count) {
+            return new Variant(n, train, replayRatio, replayMinimum, anchor, lr, epochs, maxGeneralLoss, factWeight, factVariants, count);
         }
     }
 
@@ -70,18 +77,16 @@ public final class LearningBenchmark {
         }
         int days = quick ? 2 : 7;
         SyntheticPersona persona = new SyntheticPersona(7, days, quick ? 2 : 3, quick ? 1 : 3);
+        // Issue 18: the default (fact variants, self-replay, 1% replay) against each of its parts taken away, replay 0% and
+        // 5%, and the L2 anchor; retrieval only as the floor.
+        Variant dflt = new Variant("default", true, 0.01, 8, 0);
         List<Variant> variants = quick
-                ? List.of(new Variant("retrieval-only", false, 0, 0, 0), new Variant("replay-0%", true, 0, 0, 0),
-                        new Variant("replay-1%", true, 0.01, 8, 0))
-                : List.of(new Variant("retrieval-only", false, 0, 0, 0), new Variant("replay-0%", true, 0, 0, 0),
-                        new Variant("replay-1%", true, 0.01, 8, 0), new Variant("replay-5%", true, 0.05, 0, 0),
-                        new Variant("replay-1%+anchor", true, 0.01, 8, 1f),
-                        // the product default trains gently; does a harder push reach the facts? (issue 6: "what would")
-                        new Variant("replay-1%, lr 3e-3 x5", true, 0.01, 8, 0f, 3e-3f, 5, 0.02),
-                        // ... and if the gate let it give up some general ability?
-                        new Variant("replay-1%, lr 3e-3 x5, general gate +10%", true, 0.01, 8, 0f, 3e-3f, 5, 0.10),
-                        // more weight on the fact examples at the default learning rate
-                        new Variant("replay-1%, facts weighted x5", true, 0.01, 8, 0f, 1e-3f, 3, 0.02, 5.0));
+                ? List.of(new Variant("retrieval-only", false, 0, 0, 0),
+                        new Variant("replay-0%", true, 0, 0, 0).withoutFactVariants("replay-0%").withSelfReplay("replay-0%", 0), dflt)
+                : List.of(new Variant("retrieval-only", false, 0, 0, 0), dflt,
+                        dflt.withoutFactVariants("no fact variants"), dflt.withSelfReplay("no self-replay", 0),
+                        new Variant("replay-0%", true, 0, 0, 0), new Variant("replay-5%", true, 0.05, 0, 0),
+                        new Variant("anchor 1.0", true, 0.01, 8, 1f));
         String only = System.getenv("LIFELONG_LEARNING_VARIANTS");
         if (only != null && !only.isBlank()) {
             List<String> names = List.of(only.split(";"));
@@ -139,6 +144,8 @@ public final class LearningBenchmark {
         double[][] r = new double[days][days];
         double[] base = new double[days];
         List<Double> closedSeen = new ArrayList<>();
+        List<Double> naturalSeen = new ArrayList<>();
+        Map<String, Object> out = new LinkedHashMap<>();
         List<Double> memorySeen = new ArrayList<>();
         List<Double> updatedWins = new ArrayList<>();
         List<Double> answerTokens = new ArrayList<>();
@@ -161,8 +168,12 @@ public final class LearningBenchmark {
                     UpdateSettings settings = UpdateSettings.defaults().withSystemPrompt(AssistantConfig.DEFAULT_SYSTEM_PROMPT)
                             .withReplay(v.replayRatio(), v.replayMinimum()).withAnchor(v.anchor()).withThreads(threads).withSeed(d + 1)
                             .withTraining(8, v.lr(), v.epochs()).withFactWeight(v.factWeight())
+                            .withFactVariants(v.factVariants()).withSelfReplay(v.selfReplay())
                             .withGate(new UpdateSettings.Gate(UpdateSettings.Gate.defaults().minPlasticityGain(),
                                     UpdateSettings.Gate.defaults().maxStabilityLoss(), v.maxGeneralLoss(), UpdateSettings.Gate.defaults().maxFactAccuracyDrop()));
+                    if (d == 0 && v.name().equals("default") && !quick) {
+                        out.put("gateNoise", gateNoise(assistant, data, model, settings));
+                    }
                     UpdateJobStore jobs = new UpdateJobStore(assistant.database());
                     UpdateJob job = jobs.startNow(Users.OWNER_ID, UpdateJob.Origin.NIGHTLY);
                     UpdateOutcome o = new LifelongUpdate(assistant.database(), data, model, settings).run(Users.OWNER_ID, job.id(), UpdateListener.NONE);
@@ -175,6 +186,7 @@ public final class LearningBenchmark {
                 List<SyntheticPersona.Fact> seen = new ArrayList<>();
                 for (List<SyntheticPersona.Fact> t : persona.currentFactsByDay(d)) seen.addAll(t);
                 closedSeen.add(closedBook(c, seen));
+                naturalSeen.add(closedBookNatural(c, seen));
                 memorySeen.add(withMemory(c, seen));
                 List<SyntheticPersona.Fact> updates = seen.stream().filter(SyntheticPersona.Fact::update).toList();
                 updatedWins.add(updates.isEmpty() ? null : closedBook(c, updates));
@@ -182,7 +194,6 @@ public final class LearningBenchmark {
             }
         }
         ContinualMetrics m = ContinualMetrics.of(r, base);
-        Map<String, Object> out = new LinkedHashMap<>();
         out.put("variant", v.name());
         out.put("train", v.train());
         out.put("replayRatio", v.replayRatio());
@@ -192,6 +203,8 @@ public final class LearningBenchmark {
         out.put("epochs", v.epochs());
         out.put("maxGeneralLoss", v.maxGeneralLoss());
         out.put("factWeight", v.factWeight());
+        out.put("factVariants", v.factVariants());
+        out.put("selfReplay", v.selfReplay());
         out.put("acc", m.acc());
         out.put("bwt", m.bwt());
         out.put("fwt", m.fwt());
@@ -206,6 +219,8 @@ public final class LearningBenchmark {
         out.put("generalChange", general);
         out.put("verdicts", verdicts);
         out.put("closedBookFinal", closedSeen.getLast());
+        out.put("closedBookNaturalSeen", naturalSeen);
+        out.put("closedBookNaturalFinal", naturalSeen.getLast());
         out.put("withMemoryFinal", memorySeen.getLast());
         out.put("generalChangeFinal", general.getLast());
         return out;
@@ -238,6 +253,57 @@ public final class LearningBenchmark {
             if (contains(res.at("/choices/0/message/content").asText(), f.value())) right++;
         }
         return (double) right / facts.size();
+    }
+
+    /**
+     * Closed-book accuracy on questions worded the way people ask, none of them a wording the update trains on
+     * ({@link SyntheticPersona#naturalQuestion}): whether the facts generalise beyond the trained phrasings.
+     */
+    static double closedBookNatural(Client c, List<SyntheticPersona.Fact> facts) throws Exception {
+        if (facts.isEmpty()) return Double.NaN;
+        int right = 0;
+        for (SyntheticPersona.Fact f : facts) {
+            List<Map<String, String>> messages = List.of(Map.of("role", "system", "content", AssistantConfig.DEFAULT_SYSTEM_PROMPT),
+                    Map.of("role", "user", "content", SyntheticPersona.naturalQuestion(f.slot())));
+            JsonNode res = c.send("POST", "/v1/chat/completions", Map.of("model", "default", "messages", messages, "max_tokens", 24,
+                    "temperature", 0), "X-Lifelong-Memory", "off");
+            if (contains(res.at("/choices/0/message/content").asText(), f.value())) right++;
+        }
+        return (double) right / facts.size();
+    }
+
+    /**
+     * The gate's noise: night 1 run as trials (nothing recorded) with the same seed twice and with two other seeds;
+     * the spread of each figure is what a threshold must clear to judge signal, and two runs with one seed must agree.
+     */
+    static Map<String, Object> gateNoise(Assistant assistant, Path data, Path model, UpdateSettings settings) throws Exception {
+        List<Map<String, Object>> trials = new ArrayList<>();
+        long[] seeds = {1, 1, 2, 3};
+        for (int i = 0; i < seeds.length; i++) {
+            LifelongUpdate.Trial t = new LifelongUpdate(assistant.database(), data, model, settings.withSeed(seeds[i]))
+                    .trial(Users.OWNER_ID, 900_000 + i, UpdateListener.NONE);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("seed", seeds[i]);
+            row.put("plasticity", t.metrics().plasticity());
+            row.put("general", t.metrics().generalChange());
+            row.put("factsAfter", t.metrics().factsAfter());
+            row.put("promote", t.verdict().promote());
+            trials.add(row);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("trials", trials);
+        for (String k : List.of("plasticity", "general")) {
+            double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+            for (Map<String, Object> t : trials) {
+                double x = ((Number) t.get(k)).doubleValue();
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+            }
+            out.put(k + "Spread", max - min);
+        }
+        out.put("sameSeedIdentical", trials.get(0).get("plasticity").equals(trials.get(1).get("plasticity"))
+                && trials.get(0).get("general").equals(trials.get(1).get("general")));
+        return out;
     }
 
     /** The same questions in a private UI conversation, where the memory block is in the prompt. */

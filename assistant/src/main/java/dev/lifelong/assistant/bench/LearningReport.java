@@ -46,15 +46,18 @@ final class LearningReport {
         b.append("# Learning benchmark").append(quick ? " (quick: tiny random model, pipeline check only)" : "").append("\n\n");
         b.append(String.format(Locale.ROOT, "%d simulated days. Closed-book = memory off, the adapter alone; with memory = the memory "
                 + "block in the prompt. ACC/BWT/FWT/forgetting from the closed-book matrix R[day][day the fact was told].%n%n", days));
-        b.append("| variant | replay | anchor | closed-book, last day | with memory, last day | ACC | BWT | FWT | forgetting | general probe vs base | answer tokens (base) | promoted nights |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        b.append("| variant | replay | anchor | fact variants | self-replay | closed-book, last day | closed-book, asked in other words | with memory, last day | ACC | BWT | FWT | forgetting | general probe vs base | answer tokens (base) | promoted nights |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> r : results) {
             @SuppressWarnings("unchecked") List<String> verdicts = (List<String>) r.get("verdicts");
             @SuppressWarnings("unchecked") List<Double> tokens = (List<Double>) r.get("answerTokens");
             long promoted = verdicts.stream().filter(v -> v.startsWith("promoted")).count();
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f (%.1f) | %s |%n", r.get("variant"),
-                    (Boolean) r.get("train") ? pct((Double) r.get("replayRatio")) + (((Integer) r.get("replayMinimum")) > 0 ? ", ≥ " + r.get("replayMinimum") : "") : "–",
-                    (Boolean) r.get("train") ? r.get("anchor") : "–", pct((Double) r.get("closedBookFinal")), pct((Double) r.get("withMemoryFinal")),
+            boolean train = (Boolean) r.get("train");
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f (%.1f) | %s |%n", r.get("variant"),
+                    train ? pct((Double) r.get("replayRatio")) + (((Integer) r.get("replayMinimum")) > 0 ? ", ≥ " + r.get("replayMinimum") : "") : "–",
+                    train ? r.get("anchor") : "–", train ? (Boolean.TRUE.equals(r.get("factVariants")) ? "yes" : "no") : "–",
+                    train ? r.get("selfReplay") : "–", pct((Double) r.get("closedBookFinal")),
+                    pct((Double) r.get("closedBookNaturalFinal")), pct((Double) r.get("withMemoryFinal")),
                     num((Double) r.get("acc")), num((Double) r.get("bwt")), num((Double) r.get("fwt")), num((Double) r.get("forgetting")),
                     signedPct((Double) r.get("generalChangeFinal")), tokens.getLast(), (Double) r.get("baseAnswerTokens"),
                     (Boolean) r.get("train") ? promoted + " of " + verdicts.size() : "–"));

@@ -47,6 +47,26 @@ final class SyntheticPersona {
     static final String[] OPEN_QUESTIONS = {"Tell me about the ocean.", "What makes a good breakfast?", "Describe a walk in the park.",
             "How do trains work?", "What is your favourite season and why?"};
 
+    /**
+     * A question about a slot worded the way people ask, and deliberately none of the wordings the nightly update
+     * trains on (FactVariants' templates): closed-book accuracy on these measures whether a fact generalises.
+     */
+    static String naturalQuestion(String slot) {
+        return switch (slot) {
+            case "name" -> "Do you know what I'm called?";
+            case "city" -> "In which town do I live these days?";
+            case "pet" -> "My cat, what's its name again?";
+            case "job" -> "What's my profession?";
+            case "project" -> "Remind me of the name of my current project.";
+            case "birthday" -> "When is my birthday?";
+            case "sister" -> "Who is my sister?";
+            case "drink" -> "What do I like to drink most?";
+            case "sport" -> "Which sport do I play every week?";
+            case "car" -> "Which car brand do I drive?";
+            default -> throw new IllegalArgumentException("no question for slot " + slot);
+        };
+    }
+
     /** A fact as the user states it in chat, and as the memory page stores it. */
     record Fact(String slot, String value, String said, String memory, int day, boolean update) {
     }

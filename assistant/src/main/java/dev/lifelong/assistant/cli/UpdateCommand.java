@@ -106,6 +106,17 @@ public final class UpdateCommand implements Callable<Integer> {
                     public void training(TrainingProgress p) {
                         bar.onProgress(p);
                     }
+
+                    private int lastPercent = -1;
+
+                    @Override
+                    public void evaluation(long done, long total) {
+                        int percent = total <= 0 ? 100 : (int) (100 * done / total);
+                        if (percent / 10 != lastPercent / 10 || done == total) {
+                            System.err.println("  evaluated " + percent + "%");
+                            lastPercent = percent;
+                        }
+                    }
                 });
             } catch (LifelongUpdate.UpdateException e) {
                 bar.finish();
@@ -122,6 +133,8 @@ public final class UpdateCommand implements Callable<Integer> {
                 System.out.println(outcome.summary());
             } else {
                 System.out.println("v" + outcome.version().version() + " " + outcome.summary());
+                String plain = dev.lifelong.assistant.update.UpdateService.plain(outcome);
+                if (!plain.equals(outcome.summary())) System.out.println(plain);
             }
             return 0;
         }

@@ -180,6 +180,20 @@ public final class UpdateService implements AutoCloseable {
         }
     }
 
+    /** The night in words (the version's plain summary), else the gate's summary. */
+    public static String plain(UpdateOutcome outcome) {
+        if (outcome.version() != null && outcome.version().report() != null) {
+            try {
+                String plain = new com.fasterxml.jackson.databind.ObjectMapper().readTree(outcome.version().report())
+                        .path("plainSummary").asText("");
+                if (!plain.isBlank()) return plain;
+            } catch (java.io.IOException e) {
+                // fall back to the gate's summary
+            }
+        }
+        return outcome.summary();
+    }
+
     private final class Events implements UpdateScheduler.Events {
         private final Map<Long, List<Double>> losses = new ConcurrentHashMap<>();
 
@@ -204,6 +218,14 @@ public final class UpdateService implements AutoCloseable {
                     new ArrayList<>(l), null, null));
         }
 
+        /** Evaluation progress in tokens scored (the UI's bar moves while the gate's figures are computed). */
+        @Override
+        public void evaluation(UpdateJob job, long done, long total) {
+            publish(new Progress(job.id(), job.userId(), "running", "evaluating", (int) Math.min(Integer.MAX_VALUE, done),
+                    (int) Math.min(Integer.MAX_VALUE, total), Double.NaN, -1, List.copyOf(losses.getOrDefault(job.id(), List.of())),
+                    null, null));
+        }
+
         @Override
         public void finished(UpdateJob job, UpdateOutcome outcome) {
             if (outcome.promoted()) {
@@ -215,7 +237,7 @@ public final class UpdateService implements AutoCloseable {
                 }
             }
             publish(new Progress(job.id(), job.userId(), "succeeded", "done", 0, 0, Double.NaN, 0,
-                    List.copyOf(losses.getOrDefault(job.id(), List.of())), outcome.summary(),
+                    List.copyOf(losses.getOrDefault(job.id(), List.of())), plain(outcome),
                     outcome.version() == null ? null : outcome.version().version()));
             losses.remove(job.id());
         }

@@ -24,7 +24,7 @@ class LearningBenchmarkTest {
     @Test
     void quickRunWritesTheReportTableAndCharts() throws Exception {
         List<Map<String, Object>> figures = LearningBenchmark.run(out, true);
-        assertThat(figures).extracting(f -> f.get("variant")).containsExactly("retrieval-only", "replay-0%", "replay-1%");
+        assertThat(figures).extracting(f -> f.get("variant")).containsExactly("retrieval-only", "replay-0%", "default");
         assertThat(figures).allSatisfy(f -> assertThat(f).containsKeys("acc", "bwt", "fwt", "forgetting", "replayRatio", "machine"));
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("learning-report.json").toFile());
@@ -34,6 +34,7 @@ class LearningBenchmarkTest {
             assertThat(v.get("R").get(0)).hasSize(2);
             assertThat(v.get("closedBookSeen")).hasSize(2);
             assertThat(v.get("withMemorySeen")).hasSize(2);
+            assertThat(v.get("closedBookNaturalSeen")).hasSize(2);
             // the figures are the arithmetic of the stored matrix
             double[][] r = new ObjectMapper().treeToValue(v.get("R"), double[][].class);
             double[] base = new ObjectMapper().treeToValue(v.get("base"), double[].class);
@@ -43,10 +44,12 @@ class LearningBenchmarkTest {
         JsonNode trained = report.get("variants").get(2);
         assertThat(trained.get("verdicts")).hasSize(2);
         assertThat(trained.get("replayRatio").asDouble()).isEqualTo(0.01);
+        assertThat(trained.get("factVariants").asBoolean()).isTrue();
+        assertThat(trained.get("selfReplay").asInt()).isPositive();
         assertThat(report.get("variants").get(0).get("verdicts")).isEmpty();
 
         String table = Files.readString(out.resolve("learning.md"));
-        assertThat(table).contains("| retrieval-only |", "| replay-0% |", "| replay-1% | 1%, ≥ 8 |");
+        assertThat(table).contains("| retrieval-only |", "| replay-0% | 0% | 0.0 | no | 0 |", "| default | 1%, ≥ 8 | 0.0 | yes | 8 |");
         for (String png : List.of("learning-accuracy.png", "learning-forgetting.png")) {
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());
             assertThat(img).as(png).isNotNull();
