@@ -197,16 +197,45 @@ public final class LifelongUpdate {
             throw new UpdateException("the evaluation sets could not be tokenized for this model", null);
         }
 
+        // What the gate will score, decided before training so that the training process can score it right after
+        // (one load of the base). The base and serving models' general-probe scores do not change from night to night:
+        // they come from the score cache when an earlier night computed them.
+        Path candidate = runDir.resolve("candidate.gguf");
+        Map<String, Path> variants = new LinkedHashMap<>();
+        variants.put("base", null);
+        boolean hasServing = serving != null && Files.isRegularFile(serving);
+        if (hasServing) variants.put("serving", serving);
+        variants.put("candidate", candidate);
+        String baseSha = DatasetFiles.sha256(base);
+        ScoreCache cache = new ScoreCache(dataDir.resolve("cache").resolve("scores"));
+        String generalSha = DatasetFiles.sha256(sets.get("general"));
+        String servingSha = hasServing ? DatasetFiles.sha256(serving) : null;
+        Map<String, List<String>> pairs = new LinkedHashMap<>();
+        pairs.put("base", new ArrayList<>(hasServing ? List.of("general") : sets.keySet()));
+        if (hasServing) pairs.put("serving", new ArrayList<>(sets.keySet()));
+        pairs.put("candidate", new ArrayList<>(sets.keySet()));
+        ObjectNode cached = JSON.createObjectNode();
+        for (String variant : List.of("base", "serving")) {
+            if (!pairs.containsKey(variant)) continue;
+            String sha = variant.equals("base") ? "base" : servingSha;
+            cache.get(baseSha, sha, generalSha).ifPresent(score -> {
+                pairs.get(variant).remove("general");
+                ((ObjectNode) cached.with(variant)).set("general", score);
+            });
+        }
+        Path evaluationJob = writeEvaluationJob(runDir, variants, sets, pairs);
+
         listener.phase("training");
         TrainingConfig d = TrainingConfig.defaults();
-        int steps = train.size() * settings.epochs();
+        int epochs = settings.epochs() > 0 ? settings.epochs() : epochsFor(train);
+        int steps = train.size() * epochs;
         TrainingConfig training = new TrainingConfig(settings.lr(), Math.min(10, Math.max(1, steps / 10)), d.minLrRatio(), d.weightDecay(),
-                d.beta1(), d.beta2(), d.eps(), d.gradClip(), 1, settings.maxSeqLen(), settings.epochs(), 0, settings.seed(), 20);
-        Path candidate = runDir.resolve("candidate.gguf");
+                d.beta1(), d.beta2(), d.eps(), d.gradClip(), 1, settings.maxSeqLen(), epochs, 0, settings.seed(), 20);
         TrainingJob job = new TrainingJob(base, lora, training, runDir.resolve("train.seqs"), runDir.resolve("candidate.ckpt"),
-                candidate, settings.threads(), continues ? serving : null, continues ? settings.anchor() : 0f);
+                candidate, settings.threads(), continues ? serving : null, continues ? settings.anchor() : 0f, evaluationJob);
         TrainingResult result;
         Path trained = runDir.resolve("trained.json");
+        Path evaluated = runDir.resolve("evaluated.json");
         if (Files.isRegularFile(trained) && Files.isRegularFile(candidate)) {
             // Killed after training finished: the candidate is complete (it is renamed into place only when written).
             JsonNode r = JSON.readTree(trained.toFile());
@@ -214,23 +243,35 @@ public final class LifelongUpdate {
             r.get("lossHistory").forEach(x -> history.add(x.asDouble()));
             result = new TrainingResult(r.get("steps").asInt(), r.get("finalLoss").asDouble(), history);
         } else {
+            TrainerProcess.Outcome outcome;
             try {
-                result = TrainerProcess.run(job, train, listener::training).result();
+                boolean[] evaluating = {false};
+                outcome = TrainerProcess.run(job, train, listener::training, (scored, total) -> {
+                    if (!evaluating[0]) listener.phase("evaluating");
+                    evaluating[0] = true;
+                    listener.evaluation(scored, total);
+                });
             } catch (TrainerProcess.TrainingFailedException e) {
                 throw new UpdateException("training failed: " + e.getMessage(), e);
             } catch (MemoryPlan.NotEnoughMemoryException e) {
                 throw new UpdateException(e.getMessage(), e, true);
             }
+            result = outcome.result();
+            if (outcome.evaluation() != null) writeAtomically(evaluated, JSON.writeValueAsBytes(outcome.evaluation()));
             writeAtomically(trained, JSON.writeValueAsBytes(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(),
                     "lossHistory", result.lossHistory())));
         }
 
         listener.phase("evaluating");
-        Map<String, Path> variants = new LinkedHashMap<>();
-        variants.put("base", null);
-        if (serving != null && Files.isRegularFile(serving)) variants.put("serving", serving);
-        variants.put("candidate", candidate);
-        JsonNode scores = evaluate(runDir, variants, sets, listener);
+        ObjectNode scores = (ObjectNode) (Files.isRegularFile(evaluated) ? JSON.readTree(evaluated.toFile())
+                : evaluate(runDir, evaluationJob, listener));
+        cached.fields().forEachRemaining(e -> ((ObjectNode) scores.with(e.getKey())).setAll((ObjectNode) e.getValue()));
+        for (String variant : List.of("base", "serving", "candidate")) {
+            JsonNode general = scores.path(variant).path("general");
+            if (general.isMissingNode()) continue;
+            String sha = variant.equals("base") ? "base" : variant.equals("serving") ? servingSha : DatasetFiles.sha256(candidate);
+            cache.put(baseSha, sha, generalSha, general);
+        }
         String before = variants.containsKey("serving") ? "serving" : "base";
         EvaluationGate.Metrics metrics = new EvaluationGate.Metrics(
                 loss(scores, before, "new"), loss(scores, "candidate", "new"), plan.newInSample,
@@ -260,8 +301,6 @@ public final class LifelongUpdate {
             deleteRecursively(runDir);
             return new Result(null, new Trial(metrics, verdict, report));
         }
-        String baseSha = DatasetFiles.sha256(base);
-
         listener.phase(verdict.promote() ? "promoting" : "recording the rejection");
         AdapterVersion version;
         if (verdict.promote()) {
@@ -535,8 +574,9 @@ public final class LifelongUpdate {
         return file;
     }
 
-    private JsonNode evaluate(Path runDir, Map<String, Path> variants, Map<String, Path> sets, UpdateListener listener)
-            throws IOException, InterruptedException {
+    /** Writes the {@link EvaluationMain} job: each variant, each set, and which sets each variant still needs. */
+    private Path writeEvaluationJob(Path runDir, Map<String, Path> variants, Map<String, Path> sets,
+            Map<String, List<String>> pairs) throws IOException {
         ObjectNode job = JSON.createObjectNode();
         job.put("base", base.toString());
         job.put("threads", settings.threads());
@@ -546,8 +586,22 @@ public final class LifelongUpdate {
         });
         ObjectNode s = job.putObject("sets");
         sets.forEach((k, p) -> s.put(k, p.toAbsolutePath().toString()));
+        ObjectNode pr = job.putObject("pairs");
+        pairs.forEach((k, list) -> list.forEach(pr.withArray(k)::add));
         Path jobFile = runDir.resolve("evaluation.json");
         writeAtomically(jobFile, JSON.writeValueAsBytes(job));
+        return jobFile;
+    }
+
+    /** Training chooses its epochs from the night's size when the settings leave it open (epochs 0). */
+    static int epochsFor(List<TrainingSequence> train) {
+        long tokens = 0;
+        for (TrainingSequence t : train) tokens += t.tokens().length;
+        return tokens < 4_000 ? 3 : tokens < 16_000 ? 2 : 1;
+    }
+
+    /** Scores in an evaluation process of its own (after a restart that found the candidate already trained). */
+    private JsonNode evaluate(Path runDir, Path jobFile, UpdateListener listener) throws IOException, InterruptedException {
         MemoryPlan plan;
         try (GgufFile f = GgufReader.read(base)) {
             TransformerConfig c = TransformerConfig.from(f);

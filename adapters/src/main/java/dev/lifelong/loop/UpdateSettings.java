@@ -9,6 +9,7 @@ package dev.lifelong.loop;
  * @param heldOutFraction   share of new examples held out to measure learning (when there are at least 5)
  * @param oldHeldOut        earlier examples (not replayed) measured for forgetting
  * @param anchor            L2 pull toward the previous adapter (0 = off)
+ * @param epochs            passes over the night's data; 0 = chosen from its size (3 below 4k tokens, 2 below 16k, else 1)
  * @param keepVersions      promoted adapter files kept per user (older ones keep their figures, lose their file)
  * @param factWeight        loss weight of the closed-book fact examples made from memories (1 = like a chat turn)
  * @param factVariants      teach each fact in several wordings ({@link FactVariants}) instead of its cue alone
@@ -39,13 +40,13 @@ public record UpdateSettings(double replayRatio, int replayMinimum, double heldO
         if (!(heldOutFraction >= 0 && heldOutFraction < 1)) throw new IllegalArgumentException("held-out fraction must be in [0, 1)");
         if (!(factWeight > 0) || !Double.isFinite(factWeight)) throw new IllegalArgumentException("fact weight must be > 0");
         if (selfReplay < 0) throw new IllegalArgumentException("self-replay count must be >= 0");
-        if (rank < 1 || !(alpha > 0) || !(lr > 0) || epochs < 1 || maxSeqLen < 16 || !(anchor >= 0) || threads < 0 || keepVersions < 1) {
+        if (rank < 1 || !(alpha > 0) || !(lr > 0) || epochs < 0 || maxSeqLen < 16 || !(anchor >= 0) || threads < 0 || keepVersions < 1) {
             throw new IllegalArgumentException("invalid update settings: " + this);
         }
     }
 
     public static UpdateSettings defaults() {
-        return new UpdateSettings(0.01, 8, 0.1, 32, 8, 16f, 1e-3f, 3, 512, 0f, 1, 0, 5, null, Gate.defaults(), 1.0, true, SelfReplay.DEFAULT_COUNT);
+        return new UpdateSettings(0.01, 8, 0.1, 32, 8, 16f, 1e-3f, 0, 512, 0f, 1, 0, 5, null, Gate.defaults(), 1.0, true, SelfReplay.DEFAULT_COUNT);
     }
 
     public UpdateSettings withSystemPrompt(String s) {

@@ -14,7 +14,8 @@ import java.util.Map;
  * and each set of sequences, the weighted mean cross-entropy over the loss tokens and the share of sequences whose
  * every loss token is the model's top choice (teacher-forced greedy exact match: the answer greedy decoding would
  * produce). Runs in its own JVM without llama.cpp (decision 011). Reads a JSON job
- * {@code {"base", "threads", "variants": {name: adapterPath|null}, "sets": {name: sequencesPath}}} and prints
+ * {@code {"base", "threads", "variants": {name: adapterPath|null}, "sets": {name: sequencesPath},
+ * "pairs": {variant: [set]}}} ("pairs" optional: which sets each variant needs) and prints
  * {@code RESULT {variant: {set: {"meanLoss", "lossTokens", "sequences", "exact"}}}} or {@code ERROR message}.
  */
 public final class EvaluationMain {
@@ -33,31 +34,9 @@ public final class EvaluationMain {
             JsonNode job = JSON.readTree(Path.of(args[0]).toFile());
             int threads = job.path("threads").asInt(0);
             if (threads > 0) TransformerModel.computeThreads(threads);
-            Map<String, List<TrainingSequence>> sets = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = job.get("sets").fields(); it.hasNext(); ) {
-                var e = it.next();
-                sets.put(e.getKey(), SequenceFiles.read(Path.of(e.getValue().asText())));
-            }
-            Map<String, Object> result = new LinkedHashMap<>();
-            long perVariant = 0;
-            for (List<TrainingSequence> set : sets.values()) for (TrainingSequence s : set) perVariant += s.length();
-            int variantCount = job.get("variants").size();
-            long total = perVariant * variantCount;
-            long[] done = {0};
-            java.util.function.LongConsumer progress = tokens -> {
-                done[0] += tokens;
-                System.out.println("PROGRESS {\"done\":" + done[0] + ",\"total\":" + total + "}");
-                System.out.flush();
-            };
+            Map<String, Object> result;
             try (TransformerModel model = TransformerModel.load(Path.of(job.get("base").asText()))) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = job.get("variants").fields(); it.hasNext(); ) {
-                    var e = it.next();
-                    LoraWeights lora = e.getValue().isNull() ? null
-                            : GgufLoraReader.read(Path.of(e.getValue().asText()), model.config(), 0);
-                    Map<String, SetScore> scores = new LinkedHashMap<>();
-                    for (var set : sets.entrySet()) scores.put(set.getKey(), score(model, lora, set.getValue(), progress));
-                    result.put(e.getKey(), scores);
-                }
+                result = evaluate(model, job, Map.of(), "PROGRESS");
             }
             System.out.println("RESULT " + JSON.writeValueAsString(result));
             System.out.flush();
@@ -69,6 +48,52 @@ public final class EvaluationMain {
             System.out.flush();
             System.exit(3);
         }
+    }
+
+    /**
+     * Scores the job's variants on its sets with a loaded model, printing {@code <progressTag> {"done","total"}} lines.
+     * The optional {@code "pairs": {variant: [set, ...]}} limits which sets each variant is scored on (the others
+     * come from a cache); {@code preloaded} gives weights for variants whose path is not read (the trainer passes the
+     * candidate it has just trained).
+     */
+    static Map<String, Object> evaluate(TransformerModel model, JsonNode job, Map<String, LoraWeights> preloaded,
+            String progressTag) throws java.io.IOException {
+        Map<String, List<TrainingSequence>> sets = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = job.get("sets").fields(); it.hasNext(); ) {
+            var e = it.next();
+            sets.put(e.getKey(), SequenceFiles.read(Path.of(e.getValue().asText())));
+        }
+        Map<String, List<String>> pairs = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = job.get("variants").fields(); it.hasNext(); ) {
+            String variant = it.next().getKey();
+            List<String> wanted = new ArrayList<>();
+            JsonNode listed = job.path("pairs").path(variant);
+            if (listed.isArray()) listed.forEach(n -> wanted.add(n.asText()));
+            else wanted.addAll(sets.keySet());
+            pairs.put(variant, wanted);
+        }
+        long total = 0;
+        for (var e : pairs.entrySet()) {
+            for (String set : e.getValue()) for (TrainingSequence s : sets.get(set)) total += s.length();
+        }
+        long all = total;
+        long[] done = {0};
+        java.util.function.LongConsumer progress = tokens -> {
+            done[0] += tokens;
+            System.out.println(progressTag + " {\"done\":" + done[0] + ",\"total\":" + all + "}");
+            System.out.flush();
+        };
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = job.get("variants").fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (pairs.get(e.getKey()).isEmpty()) continue;
+            LoraWeights lora = preloaded.containsKey(e.getKey()) ? preloaded.get(e.getKey())
+                    : e.getValue().isNull() ? null : GgufLoraReader.read(Path.of(e.getValue().asText()), model.config(), 0);
+            Map<String, SetScore> scores = new LinkedHashMap<>();
+            for (String set : pairs.get(e.getKey())) scores.put(set, score(model, lora, sets.get(set), progress));
+            result.put(e.getKey(), scores);
+        }
+        return result;
     }
 
     /** Tokens scored in one pass over the layers (bounds the activations kept between layers). */

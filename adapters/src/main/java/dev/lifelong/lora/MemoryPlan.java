@@ -67,6 +67,12 @@ public record MemoryPlan(String modelName, long baseBytes, long workingBytes, lo
         return new MemoryPlan(name(gguf), baseBytes(gguf), working, roundUp(heap), roundUp(direct(gguf, loraParams)));
     }
 
+    /** A plan covering both (one process that trains, then evaluates). */
+    public static MemoryPlan larger(MemoryPlan a, MemoryPlan b) {
+        return new MemoryPlan(a.modelName, Math.max(a.baseBytes, b.baseBytes), Math.max(a.workingBytes, b.workingBytes),
+                Math.max(a.heapBytes, b.heapBytes), Math.max(a.directBytes, b.directBytes));
+    }
+
     /** Bytes {@link BaseWeights} holds for this file: float16 for quantized and 16-bit tensors, float32 otherwise. */
     static long baseBytes(GgufFile gguf) {
         long bytes = 0;

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The training process. Training runs in a JVM of its own that never loads llama.cpp: both native libraries link
  * {@code libgomp.so.1}, and PyTorch training in a JVM that had run llama.cpp gave NaN gradients (see decision 011).
- * Talks to its parent through stdout lines {@code PROGRESS {json}}, {@code RESULT {json}} and {@code ERROR message},
+ * Talks to its parent through stdout lines {@code PROGRESS {json}}, {@code RESULT {json}} and {@code ERROR message}
+ * (and, when the job includes an evaluation, {@code EVAL_PROGRESS {json}} and {@code EVALUATION {json}} before RESULT),
  * and stops when its parent dies, so a killed {@code train} command leaves no orphan behind.
  */
 public final class TrainerMain {
@@ -39,6 +40,7 @@ public final class TrainerMain {
             if (job.threads() > 0) TransformerModel.computeThreads(job.threads());
             List<TrainingSequence> data = SequenceFiles.read(job.sequences());
             TrainingResult result;
+            Map<String, Object> evaluation = null;
             try (TransformerModel model = TransformerModel.load(job.base())) {
                 LoraTrainer trainer = new LoraTrainer(model, job.lora(), job.training(), job.checkpoint());
                 if (job.start() != null) {
@@ -53,12 +55,18 @@ public final class TrainerMain {
                     result = trainer.train(data, progress);
                 }
                 GgufLoraWriter.write(job.adapter(), model.config(), trainer.weights());
+                if (job.evaluation() != null) {
+                    // The gate's scores with the base already in memory: no second load in an evaluation process.
+                    evaluation = EvaluationMain.evaluate(model, JSON.readTree(job.evaluation().toFile()),
+                            Map.of("candidate", trainer.weights()), "EVAL_PROGRESS");
+                }
             }
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("steps", result.steps());
             r.put("finalLoss", result.finalLoss());
             r.put("lossHistory", result.lossHistory());
             r.put("peakResidentBytes", MemoryPlan.peakResidentBytes());
+            if (evaluation != null) emit("EVALUATION", evaluation);
             emit("RESULT", r);
             System.out.flush();
             System.exit(0);

@@ -29,7 +29,13 @@ public final class TrainerProcess {
      * @param peakResidentBytes the training process's peak resident memory (-1 where the OS does not say)
      * @param plan the memory it was planned and started with
      */
-    public record Outcome(TrainingResult result, boolean resumed, long peakResidentBytes, MemoryPlan plan) {}
+    public record Outcome(TrainingResult result, boolean resumed, long peakResidentBytes, MemoryPlan plan, JsonNode evaluation) {}
+
+    /** Told the evaluation's progress in tokens scored, when the job includes one. */
+    @FunctionalInterface
+    public interface EvaluationProgress {
+        void onProgress(long done, long total);
+    }
 
     /** Thrown when the training process failed; the message is the child's own. */
     public static final class TrainingFailedException extends RuntimeException {
@@ -46,7 +52,10 @@ public final class TrainerProcess {
         for (TrainingSequence s : data) longest = Math.max(longest, Math.min(s.length(), job.training().maxSeqLen()));
         try (dev.lifelong.gguf.GgufFile gguf = dev.lifelong.gguf.GgufReader.read(job.base())) {
             TransformerConfig config = TransformerConfig.from(gguf);
-            return MemoryPlan.forTraining(gguf, config, job.lora(), longest, job.training().gradAccumulation());
+            MemoryPlan train = MemoryPlan.forTraining(gguf, config, job.lora(), longest, job.training().gradAccumulation());
+            if (job.evaluation() == null) return train;
+            MemoryPlan eval = MemoryPlan.forEvaluation(gguf, config, job.lora(), job.training().maxSeqLen());
+            return MemoryPlan.larger(train, eval);
         }
     }
 
@@ -57,6 +66,12 @@ public final class TrainerProcess {
      * @throws MemoryPlan.NotEnoughMemoryException before starting anything when the run would not fit in memory
      */
     public static Outcome run(TrainingJob job, List<TrainingSequence> data, TrainingListener listener) throws IOException, InterruptedException {
+        return run(job, data, listener, (done, total) -> { });
+    }
+
+    /** {@link #run(TrainingJob, List, TrainingListener)} with the progress of the job's evaluation, if it has one. */
+    public static Outcome run(TrainingJob job, List<TrainingSequence> data, TrainingListener listener,
+            EvaluationProgress evaluationProgress) throws IOException, InterruptedException {
         MemoryPlan plan = plan(job, data);
         plan.requireFits("Training", MemoryPlan.availableMemory());
         SequenceFiles.write(job.sequences(), data);
@@ -66,6 +81,7 @@ public final class TrainerProcess {
         ProcessBuilder pb = ChildJvm.builder(plan, TrainerMain.class, jobFile.toString()).redirectError(log.toFile());
         Process p = pb.start();
         TrainingResult result = null;
+        JsonNode evaluation = null;
         long peak = -1;
         boolean resumed = false;
         String error = null;
@@ -77,6 +93,11 @@ public final class TrainerProcess {
                     JsonNode n = JSON.readTree(line.substring(9));
                     listener.onProgress(new TrainingProgress(n.get("step").asInt(), n.get("totalSteps").asInt(),
                             n.get("loss").asDouble(), n.get("tokensPerSecond").asDouble(), n.get("etaSeconds").asDouble()));
+                } else if (line.startsWith("EVAL_PROGRESS ")) {
+                    JsonNode n = JSON.readTree(line.substring(14));
+                    evaluationProgress.onProgress(n.path("done").asLong(), n.path("total").asLong());
+                } else if (line.startsWith("EVALUATION ")) {
+                    evaluation = JSON.readTree(line.substring(11));
                 } else if (line.startsWith("RESUMING ")) {
                     resumed = true;
                 } else if (line.startsWith("RESULT ")) {
@@ -105,6 +126,6 @@ public final class TrainerProcess {
         Files.deleteIfExists(job.adapter().resolveSibling(job.adapter().getFileName() + ".lock"));
         Files.deleteIfExists(job.sequences());
         Files.deleteIfExists(log);
-        return new Outcome(result, resumed, peak, plan);
+        return new Outcome(result, resumed, peak, plan, evaluation);
     }
 }

@@ -16,9 +16,11 @@ import java.util.Set;
  * @param threads PyTorch threads (0 = PyTorch's default)
  * @param start   an adapter to continue from (the one serving now), or null to start fresh
  * @param anchor  strength of an L2 pull toward {@code start}'s weights (0 = none)
+ * @param evaluation an {@link EvaluationMain} job to run right after training in the same process, scoring the
+ *                   trained weights as its "candidate" (saves loading the base twice); null for none
  */
 public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint,
-                          Path adapter, int threads, Path start, float anchor) {
+                          Path adapter, int threads, Path start, float anchor, Path evaluation) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public TrainingJob {
@@ -27,7 +29,12 @@ public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, P
     }
 
     public TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint, Path adapter, int threads) {
-        this(base, lora, training, sequences, checkpoint, adapter, threads, null, 0f);
+        this(base, lora, training, sequences, checkpoint, adapter, threads, null, 0f, null);
+    }
+
+    public TrainingJob(Path base, LoraConfig lora, TrainingConfig training, Path sequences, Path checkpoint, Path adapter,
+            int threads, Path start, float anchor) {
+        this(base, lora, training, sequences, checkpoint, adapter, threads, start, anchor, null);
     }
 
     public void write(Path file) throws IOException {
@@ -39,6 +46,7 @@ public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, P
         n.put("threads", threads);
         if (start != null) n.put("start", start.toAbsolutePath().toString());
         n.put("anchor", anchor);
+        if (evaluation != null) n.put("evaluation", evaluation.toAbsolutePath().toString());
         ObjectNode l = n.putObject("lora");
         l.put("rank", lora.rank());
         l.put("alpha", lora.alpha());
@@ -62,6 +70,7 @@ public record TrainingJob(Path base, LoraConfig lora, TrainingConfig training, P
         TrainingConfig training = JSON.treeToValue(n.get("training"), TrainingConfig.class);
         return new TrainingJob(Path.of(n.get("base").asText()), lora, training, Path.of(n.get("sequences").asText()),
                 Path.of(n.get("checkpoint").asText()), Path.of(n.get("adapter").asText()), n.get("threads").asInt(),
-                n.hasNonNull("start") ? Path.of(n.get("start").asText()) : null, (float) n.path("anchor").asDouble(0));
+                n.hasNonNull("start") ? Path.of(n.get("start").asText()) : null, (float) n.path("anchor").asDouble(0),
+                n.hasNonNull("evaluation") ? Path.of(n.get("evaluation").asText()) : null);
     }
 }

@@ -118,7 +118,8 @@ public final class Assistant implements AutoCloseable {
     }
 
     /** Users whose adapters stay loaded at once (each costs a KV cache; the base weights are shared). */
-    static final int MAX_ADAPTER_INSTANCES = 4;
+    /** Adapter instances kept loaded at most; the free memory usually allows fewer (InstanceBudget). */
+    static final int MAX_ADAPTER_INSTANCES = 16;
 
     private static <T> Supplier<T> memoize(Supplier<T> factory) {
         return new Supplier<>() {

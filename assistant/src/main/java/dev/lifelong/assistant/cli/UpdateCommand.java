@@ -38,7 +38,7 @@ public final class UpdateCommand implements Callable<Integer> {
     @Option(names = "--anchor", defaultValue = "0", description = "L2 pull toward the previous adapter (default ${DEFAULT-VALUE} = off).") float anchor;
     @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default ${DEFAULT-VALUE}; alpha = 2 x rank).") int rank;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default ${DEFAULT-VALUE}).") float lr;
-    @Option(names = "--epochs", defaultValue = "3", description = "Passes over the day's data (default ${DEFAULT-VALUE}).") int epochs;
+    @Option(names = "--epochs", defaultValue = "0", description = "Passes over the day's data; 0 (default) chooses from its size: 3 below 4k tokens, 2 below 16k, else 1.") int epochs;
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads for training (default: all cores).") int threads;
 
     @Override

@@ -140,11 +140,20 @@ public final class ModelManager implements AutoCloseable {
         return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-");
     }
 
-    /** Closes a replaced runtime once the answers still using it have finished (at most a minute). */
+    /** Closes a replaced runtime once every answer still using it has finished. */
     public static void retire(LlamaRuntime old) {
+        // Every answer the old instance started finishes on it (answers are bounded by their token limit); only then is
+        // it closed. A cut-off is never the price of a swap or an eviction.
         Thread t = new Thread(() -> {
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (old.activeRequests() > 0 && System.nanoTime() < deadline) {
+            long started = System.nanoTime();
+            boolean warned = false;
+            while (old.activeRequests() > 0) {
+                if (!warned && System.nanoTime() - started > 120_000_000_000L) {
+                    org.slf4j.LoggerFactory.getLogger(ModelManager.class).info(
+                            "A retired model instance still has {} answer(s) running after 2 minutes; it closes when they end",
+                            old.activeRequests());
+                    warned = true;
+                }
                 try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); break; }
             }
             old.close();

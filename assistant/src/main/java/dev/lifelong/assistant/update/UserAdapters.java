@@ -38,6 +38,7 @@ public final class UserAdapters implements AutoCloseable {
     private final AdapterVersionStore versions;
     private final Path dataDir;
     private final RuntimeOptions options;
+    /** An upper bound set by configuration or tests; the memory budget may allow fewer (see {@link InstanceBudget}). */
     private final int maxInstances;
     private final Map<Long, Entry> cache = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, String> baseSha = new java.util.concurrent.ConcurrentHashMap<>();
@@ -69,13 +70,14 @@ public final class UserAdapters implements AutoCloseable {
             synchronized (userLocks.computeIfAbsent(userId, k -> new Object())) {
                 e = cached(userId, v, base);
                 if (e == null) {
+                    int cap = instanceCap(base, adapter);
                     LlamaRuntime runtime = LlamaRuntime.load(base, options, java.util.List.of(adapter));
                     e = new Entry(v.id(), base, runtime);
                     java.util.List<Entry> retired = new java.util.ArrayList<>();
                     synchronized (cache) {
                         Entry old = cache.put(userId, e);
                         if (old != null) retired.add(old);
-                        while (cache.size() > maxInstances) {
+                        while (cache.size() > cap) {
                             var eldest = cache.entrySet().iterator().next();
                             cache.remove(eldest.getKey());
                             retired.add(eldest.getValue());
@@ -87,6 +89,19 @@ public final class UserAdapters implements AutoCloseable {
             }
         }
         return new Serving(e.runtime(), 0, v);
+    }
+
+    /** How many instances may stay loaded: the configured bound, lowered to what the free memory holds. */
+    int instanceCap(Path base, Path adapter) {
+        long adapterBytes;
+        try {
+            adapterBytes = Files.size(adapter);
+        } catch (java.io.IOException e) {
+            adapterBytes = 0;
+        }
+        InstanceBudget budget = InstanceBudget.of(base, options, adapterBytes,
+                dev.lifelong.lora.MemoryPlan.availableMemory());
+        return Math.max(1, Math.min(maxInstances, budget.maxInstances()));
     }
 
     /** The user's loaded instance if it serves version {@code v} over {@code base}, else null. */
