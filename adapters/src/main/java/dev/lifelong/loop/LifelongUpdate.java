@@ -258,8 +258,12 @@ public final class LifelongUpdate {
             }
             result = outcome.result();
             if (outcome.evaluation() != null) writeAtomically(evaluated, JSON.writeValueAsBytes(outcome.evaluation()));
-            writeAtomically(trained, JSON.writeValueAsBytes(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(),
-                    "lossHistory", result.lossHistory())));
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("steps", result.steps());
+            t.put("finalLoss", result.finalLoss());
+            t.put("lossHistory", result.lossHistory());
+            if (outcome.timings() != null) t.put("process", outcome.timings());
+            writeAtomically(trained, JSON.writeValueAsBytes(t));
         }
 
         listener.phase("evaluating");
@@ -296,7 +300,10 @@ public final class LifelongUpdate {
                 .map(AdapterVersion::version).orElse(null), verdict.promote() ? versions.nextVersion(userId) : null));
         report.put("continuedFrom", continues ? plan.servingFile : null);
         report.set("lora", JSON.valueToTree(Map.of("rank", lora.rank(), "alpha", lora.alpha(), "anchor", continues ? settings.anchor() : 0f)));
-        report.set("training", JSON.valueToTree(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(), "lossHistory", result.lossHistory())));
+        ObjectNode trainingReport = JSON.valueToTree(Map.of("steps", result.steps(), "finalLoss", result.finalLoss(), "lossHistory", result.lossHistory(), "epochs", epochs));
+        JsonNode process = JSON.readTree(trained.toFile()).path("process");
+        if (!process.isMissingNode()) trainingReport.set("process", process);
+        report.set("training", trainingReport);
         if (!record) {
             deleteRecursively(runDir);
             return new Result(null, new Trial(metrics, verdict, report));

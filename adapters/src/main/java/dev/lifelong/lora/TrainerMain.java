@@ -41,7 +41,12 @@ public final class TrainerMain {
             List<TrainingSequence> data = SequenceFiles.read(job.sequences());
             TrainingResult result;
             Map<String, Object> evaluation = null;
+            long t0 = System.nanoTime();
+            long loaded;
+            long trainedAt;
+            long evaluatedAt;
             try (TransformerModel model = TransformerModel.load(job.base())) {
+                loaded = System.nanoTime();
                 LoraTrainer trainer = new LoraTrainer(model, job.lora(), job.training(), job.checkpoint());
                 if (job.start() != null) {
                     trainer.startFrom(GgufLoraReader.read(job.start(), model.config(), job.lora().seed()), job.anchor());
@@ -55,17 +60,22 @@ public final class TrainerMain {
                     result = trainer.train(data, progress);
                 }
                 GgufLoraWriter.write(job.adapter(), model.config(), trainer.weights());
+                trainedAt = System.nanoTime();
                 if (job.evaluation() != null) {
                     // The gate's scores with the base already in memory: no second load in an evaluation process.
                     evaluation = EvaluationMain.evaluate(model, JSON.readTree(job.evaluation().toFile()),
                             Map.of("candidate", trainer.weights()), "EVAL_PROGRESS");
                 }
+                evaluatedAt = System.nanoTime();
             }
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("steps", result.steps());
             r.put("finalLoss", result.finalLoss());
             r.put("lossHistory", result.lossHistory());
             r.put("peakResidentBytes", MemoryPlan.peakResidentBytes());
+            r.put("loadSeconds", (loaded - t0) / 1e9);
+            r.put("trainSeconds", (trainedAt - loaded) / 1e9);
+            if (evaluation != null) r.put("evaluationSeconds", (evaluatedAt - trainedAt) / 1e9);
             if (evaluation != null) emit("EVALUATION", evaluation);
             emit("RESULT", r);
             System.out.flush();

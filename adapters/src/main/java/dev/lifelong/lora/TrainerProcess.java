@@ -29,7 +29,8 @@ public final class TrainerProcess {
      * @param peakResidentBytes the training process's peak resident memory (-1 where the OS does not say)
      * @param plan the memory it was planned and started with
      */
-    public record Outcome(TrainingResult result, boolean resumed, long peakResidentBytes, MemoryPlan plan, JsonNode evaluation) {}
+    public record Outcome(TrainingResult result, boolean resumed, long peakResidentBytes, MemoryPlan plan, JsonNode evaluation,
+            JsonNode timings) {}
 
     /** Told the evaluation's progress in tokens scored, when the job includes one. */
     @FunctionalInterface
@@ -82,6 +83,7 @@ public final class TrainerProcess {
         Process p = pb.start();
         TrainingResult result = null;
         JsonNode evaluation = null;
+        JsonNode timings = null;
         long peak = -1;
         boolean resumed = false;
         String error = null;
@@ -106,6 +108,12 @@ public final class TrainerProcess {
                     n.get("lossHistory").forEach(x -> history.add(x.asDouble()));
                     result = new TrainingResult(n.get("steps").asInt(), n.get("finalLoss").asDouble(), history);
                     peak = n.path("peakResidentBytes").asLong(-1);
+                    com.fasterxml.jackson.databind.node.ObjectNode t = JSON.createObjectNode();
+                    for (String k : List.of("loadSeconds", "trainSeconds", "evaluationSeconds")) {
+                        if (n.has(k)) t.put(k, n.get(k).asDouble());
+                    }
+                    t.put("peakResidentBytes", peak);
+                    timings = t;
                 } else if (line.startsWith("ERROR ")) {
                     error = line.substring(6);
                 } else {
@@ -126,6 +134,6 @@ public final class TrainerProcess {
         Files.deleteIfExists(job.adapter().resolveSibling(job.adapter().getFileName() + ".lock"));
         Files.deleteIfExists(job.sequences());
         Files.deleteIfExists(log);
-        return new Outcome(result, resumed, peak, plan, evaluation);
+        return new Outcome(result, resumed, peak, plan, evaluation, timings);
     }
 }
