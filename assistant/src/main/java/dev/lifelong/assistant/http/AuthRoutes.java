@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Sign-in, sessions, API keys and user management, and the gate in front of every {@code /api} and {@code /v1}
  * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401; a state-changing request
- * with a cookie must echo the session's CSRF token in {@code X-CSRF-Token}, else 403.
+ * with a cookie must echo the session's CSRF token in {@code X-CSRF-Token}, else 403. A key with memory off may only
+ * chat ({@code /v1}).
  */
 final class AuthRoutes {
     static final String COOKIE = "lifelong_session";
@@ -54,8 +55,8 @@ final class AuthRoutes {
             var body = Json.object(ctx);
             Json.allowOnly(body, "current", "new");
             Caller caller = caller(ctx);
-            accounts.changePassword(caller.userId(), Json.optionalString(body, "current").orElse(null), Json.requiredString(body, "new"));
-            // the change ended every session of the user; this browser gets a fresh one
+            accounts.changePassword(caller, Json.optionalString(body, "current").orElse(null), Json.requiredString(body, "new"));
+            // the change ended every session of the user and revoked their keys; this browser gets a fresh session
             if (caller.via() == Caller.Via.SESSION) startSession(ctx, accounts.accounts().createSession(caller.userId(), AccountService.SESSION_LIFETIME));
             ctx.status(204);
         });
@@ -114,6 +115,10 @@ final class AuthRoutes {
                     ? "this API key is not valid (revoked, or from another installation)"
                     : "sign in, or send an API key as 'Authorization: Bearer …' (the owner's is in owner.key in the data folder)");
         }
+        if (caller.get().chatOnly() && !path.startsWith("/v1/") && !path.equals("/api/auth/me")) {
+            throw AuthException.forbidden("key_limited_to_chat", "this API key has memory off and may only chat (/v1/…);"
+                    + " use a key with memory on, or sign in, for anything else");
+        }
         if (caller.get().via() == Caller.Via.SESSION && !SAFE_METHODS.contains(ctx.method().name())) {
             String sent = ctx.header("X-CSRF-Token");
             if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8), caller.get().csrfToken().getBytes(StandardCharsets.UTF_8))) {
@@ -146,7 +151,7 @@ final class AuthRoutes {
     }
 
     private void startSession(Context ctx, String token) {
-        ctx.header("Set-Cookie", cookie(token, AccountService.SESSION_LIFETIME.toSeconds()));
+        ctx.res().addHeader("Set-Cookie", cookie(token, AccountService.SESSION_LIFETIME.toSeconds()));
     }
 
     private String cookie(String value, long maxAge) {
