@@ -106,7 +106,8 @@ public final class Assistant implements AutoCloseable {
             Path ownerKey = accounts.ensureOwnerKey();
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions(), updates, accounts,
-                    config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null);
+                    config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null,
+                    config.acceptedHostNames());
             updates.start();
             Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
             a.lock = lock;

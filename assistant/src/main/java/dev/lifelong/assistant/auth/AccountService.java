@@ -88,9 +88,15 @@ public final class AccountService {
 
     // ------------------------------------------------------------------ signing in
 
-    /** Checks a name and password; returns a session token. Throttled per name and per address. */
-    public String login(String name, String password, String address) {
-        limiter.retryAfter(name, address).ifPresent(wait -> {
+    /** A password sign-in: the session's cookie token and the device token for the browser (see LoginRateLimiter). */
+    public record PasswordSignIn(String sessionToken, String deviceToken) {}
+
+    /**
+     * Checks a name and password; returns the new session. Throttled per device token, else per name (and per address
+     * for other machines), so that failures on purpose do not lock the user's own browser out.
+     */
+    public PasswordSignIn login(String name, String password, String address, String deviceToken) {
+        limiter.retryAfter(name, address, deviceToken).ifPresent(wait -> {
             throw new AuthException(AuthException.Kind.RATE_LIMITED, "too_many_attempts",
                     "too many failed sign-ins; try again in " + Math.max(1, wait.toSeconds()) + " s", wait);
         });
@@ -98,25 +104,20 @@ public final class AccountService {
         Optional<String> hash = account.flatMap(a -> accounts.passwordHash(a.id()));
         boolean ok = hasher.verify(password, hash.orElseGet(this::decoyHash)) && hash.isPresent();
         if (!ok) {
-            limiter.failed(name, address);
+            limiter.failed(name, address, deviceToken);
             throw AuthException.unauthorized("invalid_credentials", "wrong user name or password");
         }
-        limiter.succeeded(name);
-        return accounts.createSession(account.get().id(), SESSION_LIFETIME);
+        limiter.succeeded(name, deviceToken);
+        return new PasswordSignIn(accounts.createSession(account.get().id(), SESSION_LIFETIME), limiter.deviceToken(name));
     }
 
     /**
      * Exchanges an API key for a browser session (the owner's first visit uses the key in owner.key). The session ends
-     * when the key is revoked. A key limited to chat cannot sign in.
+     * when the key is revoked. Not throttled: a 256-bit key cannot be guessed. A key limited to chat cannot sign in.
      */
-    public String loginWithKey(String secret, String address) {
-        limiter.retryAfter(null, address).ifPresent(wait -> {
-            throw new AuthException(AuthException.Kind.RATE_LIMITED, "too_many_attempts",
-                    "too many failed sign-ins; try again in " + Math.max(1, wait.toSeconds()) + " s", wait);
-        });
+    public String loginWithKey(String secret) {
         var grant = accounts.authenticateKey(secret);
         if (grant.isEmpty()) {
-            limiter.failed(null, address);
             throw AuthException.unauthorized("invalid_credentials", "this key is not valid (revoked, or from another installation)");
         }
         if (!grant.get().memory()) {

@@ -16,12 +16,17 @@ import java.util.Set;
 
 /**
  * Sign-in, sessions, API keys and user management, and the gate in front of every {@code /api} and {@code /v1}
- * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401; a state-changing request
- * with a cookie must echo the session's CSRF token in {@code X-CSRF-Token}, else 403. A key with memory off may only
- * chat ({@code /v1}).
+ * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401. A request with the cookie
+ * must come from this origin (the browser's {@code Sec-Fetch-Site} and {@code Origin} say so), else 403, and a
+ * state-changing one must echo the session's CSRF token in {@code X-CSRF-Token}, else 403. A key with memory off may
+ * only chat ({@code /v1}). Sign-in takes JSON only and refuses other sites, so no page can sign a visitor's browser
+ * into another account (decision 024).
  */
 final class AuthRoutes {
     static final String COOKIE = "lifelong_session";
+    /** Marks a browser that signed in as a name before: its attempts are not locked out by others' failures. */
+    static final String DEVICE_COOKIE = "lifelong_device";
+    private static final long DEVICE_COOKIE_SECONDS = java.time.Duration.ofDays(365).toSeconds();
     private static final String CALLER = "lifelong.caller";
     private static final Set<String> PUBLIC = Set.of("/api/auth/status", "/api/auth/login");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
@@ -107,6 +112,7 @@ final class AuthRoutes {
         if (ctx.method().name().equals("OPTIONS")) return;
         String key = bearer(ctx);
         Optional<Caller> caller = accounts.authenticate(key == null ? ctx.cookie(COOKIE) : null, key);
+        if (caller.isPresent() && caller.get().via() == Caller.Via.SESSION) refuseOtherSites(ctx);
         caller.ifPresent(c -> ctx.attribute(CALLER, c));
         if (PUBLIC.contains(path)) return;
         if (caller.isEmpty()) {
@@ -136,14 +142,44 @@ final class AuthRoutes {
         ctx.json(out);
     }
 
+    /**
+     * A cookie is sent with requests that other pages start too (another site, or another port on 127.0.0.1, which
+     * SameSite counts as the same site). Browsers say where a request comes from: {@code Sec-Fetch-Site} (anything but
+     * same-origin, or none for a typed address, is refused) and {@code Origin} (must be this server's own).
+     */
+    static void refuseOtherSites(Context ctx) {
+        String site = ctx.header("Sec-Fetch-Site");
+        String origin = ctx.header("Origin");
+        String own = ctx.scheme() + "://" + ctx.host();
+        boolean otherSite = site != null && !site.equals("same-origin") && !site.equals("none");
+        if (otherSite || (origin != null && !origin.equalsIgnoreCase(own))) {
+            throw AuthException.forbidden("cross_site", "requests from other sites are refused (" + (otherSite
+                    ? "Sec-Fetch-Site: " + site : "Origin: " + Json.abbreviate(origin)) + "); open Lifelong at " + own);
+        }
+    }
+
+    /**
+     * JSON only (a form or a text/plain fetch from another page needs no CORS preflight; application/json does), and
+     * never from another site: a page must not be able to sign its visitor into an account of its choosing.
+     */
     private void login(Context ctx) {
+        String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].strip();
+        if (!type.equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
+                    "sign in with a JSON body (Content-Type: application/json)");
+        }
+        refuseOtherSites(ctx);
         var body = Json.object(ctx);
         Json.allowOnly(body, "name", "password", "key");
         String token;
         if (body.has("key")) {
-            token = accounts.loginWithKey(Json.requiredString(body, "key"), ctx.ip());
+            token = accounts.loginWithKey(Json.requiredString(body, "key"));
         } else {
-            token = accounts.login(Json.requiredString(body, "name"), Json.requiredString(body, "password"), ctx.ip());
+            String name = Json.requiredString(body, "name");
+            var signIn = accounts.login(name, Json.requiredString(body, "password"), ctx.ip(), ctx.cookie(DEVICE_COOKIE));
+            token = signIn.sessionToken();
+            ctx.res().addHeader("Set-Cookie", DEVICE_COOKIE + "=" + signIn.deviceToken() + "; Path=/api/auth/login; Max-Age="
+                    + DEVICE_COOKIE_SECONDS + "; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
         }
         startSession(ctx, token);
         Caller c = accounts.authenticate(token, null).orElseThrow();

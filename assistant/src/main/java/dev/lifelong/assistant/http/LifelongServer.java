@@ -37,7 +37,7 @@ public final class LifelongServer implements AutoCloseable {
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
             dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults,
             dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts,
-            Tls tls) {
+            Tls tls, java.util.Set<String> hostNames) {
         AuthRoutes authRoutes = new AuthRoutes(accounts, tls != null);
         ModelRoutes modelRoutes = new ModelRoutes(models);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
@@ -58,6 +58,9 @@ public final class LifelongServer implements AutoCloseable {
             });
             config.staticFiles.enableWebjars();
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(context -> context.addFilter(
+                    new org.eclipse.jetty.ee10.servlet.FilterHolder(new RequestGuard(hostNames)), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             if (tls != null) config.jetty.addConnector((server, httpConfig) -> tls.connector(server, httpConfig, host, port));
             authRoutes.register(config.routes);
             modelRoutes.register(config.routes);

@@ -167,19 +167,37 @@ class AccountsApiTest {
     }
 
     @Test
-    void failedSignInsAreRateLimitedPerName() throws Exception {
+    void failedSignInsAreRateLimitedPerNameButTheUsersOwnBrowserGetsIn() throws Exception {
         server.post("/api/users", "{\"name\":\"target\",\"password\":\"the right password\"}");
+        Browser own = new Browser();
+        assertThat(own.login("{\"name\":\"target\",\"password\":\"the right password\"}").statusCode()).isEqualTo(200);
+        assertThat(own.send("POST", "/api/auth/logout", "{}", true).statusCode()).isEqualTo(204);
         Browser b = new Browser();
         for (int i = 0; i < 5; i++) {
             assertThat(b.login("{\"name\":\"target\",\"password\":\"guess " + i + "\"}").statusCode()).isEqualTo(401);
         }
         HttpResponse<String> limited = b.login("{\"name\":\"target\",\"password\":\"the right password\"}");
-        assertThat(limited.statusCode()).as("even the right password waits").isEqualTo(429);
+        assertThat(limited.statusCode()).as("a client that never signed in as target waits, right password or not").isEqualTo(429);
+        assertThat(own.login("{\"name\":\"target\",\"password\":\"the right password\"}").statusCode())
+                .as("the browser target signed in with before is not locked out by someone else's failures").isEqualTo(200);
         assertThat(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow())).isBetween(1L, 900L);
         assertThat(json(limited).at("/error/message").asText()).contains("try again");
         // unknown names fail the same way (no hint which names exist)
         assertThat(json(b.login("{\"name\":\"nobody-here\",\"password\":\"whatever1\"}")).at("/error/message").asText())
                 .isEqualTo("wrong user name or password");
+    }
+
+    @Test
+    void failuresFromThisMachineDoNotLockOutOtherNamesAndKeySignInIsNeverThrottled() throws Exception {
+        server.post("/api/users", "{\"name\":\"bystander\",\"password\":\"bystander's password\"}");
+        Browser attacker = new Browser();
+        for (int i = 0; i < 25; i++) {
+            assertThat(attacker.login("{\"name\":\"ghost" + i + "\",\"password\":\"wrong password\"}").statusCode()).isEqualTo(401);
+            assertThat(attacker.login("{\"key\":\"ll_not-a-key-" + i + "\"}").statusCode()).isEqualTo(401);
+        }
+        // every client here is 127.0.0.1: an address count would now lock out everyone
+        assertThat(new Browser().login("{\"name\":\"bystander\",\"password\":\"bystander's password\"}").statusCode()).isEqualTo(200);
+        assertThat(new Browser().login("{\"key\":\"" + server.apiKey + "\"}").statusCode()).isEqualTo(200);
     }
 
     @Test
