@@ -1359,6 +1359,7 @@ async function followProgress() {
   progressStream = controller;
   try {
     const response = await fetch('/api/adapters/progress', { signal: controller.signal });
+    if (!response.ok) throw await apiErrorFrom(response); // e.g. 429: too many progress streams open
     for await (const ev of readEventStream(response.body)) {
       if (ev.event !== 'progress' || ev.data === 'null') continue;
       const p = JSON.parse(ev.data);
