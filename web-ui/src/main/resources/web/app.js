@@ -61,7 +61,7 @@ class ApiError extends Error {
 async function request(method, path, body, options = {}) {
   let response;
   try {
-    const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    const headers = { ...(options.headers || {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
     // the session cookie alone cannot change anything: a state-changing request echoes the CSRF token
     if (method !== 'GET' && state.me && state.me.csrfToken) headers['X-CSRF-Token'] = state.me.csrfToken;
     response = await fetch(path, {
@@ -98,6 +98,8 @@ const api = {
   authStatus: () => request('GET', '/api/auth/status', undefined, { noLoginScreen: true }),
   login: (name, password) => request('POST', '/api/auth/login', { name, password }, { noLoginScreen: true }),
   loginWithKey: (key) => request('POST', '/api/auth/login', { key }, { noLoginScreen: true }),
+  // whose key is this? (asked with the key itself, before signing in with it)
+  keyOwner: (key) => request('GET', '/api/auth/me', undefined, { noLoginScreen: true, headers: { Authorization: `Bearer ${key}` } }),
   logout: () => request('POST', '/api/auth/logout', {}),
   changePassword: (current, next) => request('POST', '/api/auth/password', current ? { current, new: next } : { new: next }),
   keys: () => request('GET', '/api/keys'),
@@ -186,8 +188,24 @@ export async function* readEventStream(body) {
 
 // ---------------------------------------------------------------- Markdown
 
+// What Markdown produces, and nothing else: no images, media, SVG, forms, frames or styles. Model output and imported
+// messages are untrusted (a prompt injection can write anything): an <svg><image href>, a style with url(), a <video>
+// poster or a <table background> would fetch from another host (leaking that the message was read, and more), and a
+// style attribute could draw a fake page over the app. The Content-Security-Policy blocks the same things again.
+const MARKDOWN_TAGS = ['p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'strong', 'b', 'em', 'i', 'del', 's', 'code',
+  'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'sup', 'sub', 'kbd'];
+const MARKDOWN_ATTRS = ['href', 'title', 'class', 'start', 'align'];
+const SANITIZE = {
+  ALLOWED_TAGS: MARKDOWN_TAGS, ALLOWED_ATTR: MARKDOWN_ATTRS, ALLOW_DATA_ATTR: false, ALLOW_ARIA_ATTR: false,
+  ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+};
+
 function setupMarkdown() {
   if (window.DOMPurify) {
+    DOMPurify.addHook('uponSanitizeAttribute', (node, data) => {
+      // a class of the app's own stylesheet could dress a message up as the app; only code blocks' language stays
+      if (data.attrName === 'class' && !/^language-[\w+#.-]+$/.test(data.attrValue)) data.keepAttr = false;
+    });
     DOMPurify.addHook('afterSanitizeAttributes', (node) => {
       if (node.tagName === 'A' && node.getAttribute('href')) {
         node.setAttribute('target', '_blank');
@@ -197,12 +215,11 @@ function setupMarkdown() {
   }
 }
 
-/** Model output is untrusted: Markdown → HTML → DOMPurify, always. */
+/** Model output is untrusted: Markdown → HTML → DOMPurify (allow-list), always. */
 function renderMarkdown(target, text) {
   const html = window.marked ? marked.parse(text || '', { gfm: true, breaks: false }) : null;
   if (html === null || !window.DOMPurify) { target.textContent = text; return; }
-  // No images or forms: a remote <img> in model output could leak the conversation to another host.
-  target.innerHTML = DOMPurify.sanitize(html, { FORBID_TAGS: ['img', 'style', 'form', 'input', 'button', 'textarea', 'select'] });
+  target.innerHTML = DOMPurify.sanitize(html, SANITIZE);
   for (const code of target.querySelectorAll('pre > code')) decorateCode(code);
 }
 
@@ -1348,6 +1365,7 @@ async function followProgress() {
   progressStream = controller;
   try {
     const response = await fetch('/api/adapters/progress', { signal: controller.signal });
+    if (!response.ok) throw await apiErrorFrom(response); // e.g. 429: too many progress streams open
     for await (const ev of readEventStream(response.body)) {
       if (ev.event !== 'progress' || ev.data === 'null') continue;
       const p = JSON.parse(ev.data);
@@ -1448,14 +1466,34 @@ function signedIn(me) {
 /** Signs in from the first-visit link (#login-key=…), or finds the session; false when the login screen is up. */
 async function authenticate() {
   const key = (/^#login-key=([A-Za-z0-9_-]+)$/.exec(location.hash) || [])[1];
+  const status = await api.authStatus();
   if (key) {
     history.replaceState(null, '', location.pathname + location.search); // the key leaves the address bar
-    try { signedIn(await api.loginWithKey(key)); return true; } catch (e) { showLoginError(e); }
+    try {
+      if (await confirmKeyLink(key, status)) { signedIn(await api.loginWithKey(key)); return true; }
+    } catch (e) { showLoginError(e); }
   }
-  const status = await api.authStatus();
   if (status.signedIn) { signedIn(status); return true; }
   showLogin(status.setupNeeded);
   return false;
+}
+
+/**
+ * A link can carry anybody's key: a page that sends you one would sign your browser into its account, and your next
+ * chats would be its to read. So the link never replaces the account you are signed in with, and signs you in at all
+ * only after you confirmed whose account it is, unless this is the first visit (the owner has no password yet).
+ */
+async function confirmKeyLink(key, status) {
+  const owner = (await api.keyOwner(key)).user;
+  if (status.signedIn && status.user.id === owner.id) return false; // already that account
+  if (!status.signedIn && status.setupNeeded && owner.role === 'owner') return true; // the link serve printed
+  const text = status.signedIn
+    ? `The link you opened would sign this browser in as “${owner.name}” instead of “${status.user.name}”. Chats you `
+      + `have from then on would belong to “${owner.name}”. Only switch if you trust whoever gave you this link.`
+    : `The link you opened signs this browser in as “${owner.name}”. Chats you have from then on belong to that account. `
+      + 'Only continue if it is yours.';
+  return confirmDialog(status.signedIn ? 'Switch account?' : 'Sign in from a link?', text,
+    status.signedIn ? `Switch to ${owner.name}` : `Sign in as ${owner.name}`);
 }
 
 function showLoginError(e) {
@@ -1557,7 +1595,7 @@ el.passwordForm.addEventListener('submit', async (e) => {
     el.passwordCurrent.value = '';
     el.passwordNew.value = '';
     await renderAccount();
-    announce('Password changed. Other sessions were signed out.');
+    announce('Password changed. Other sessions were signed out and your API keys revoked.');
   } catch (err) { reportError(err); }
 });
 el.keyForm.addEventListener('submit', async (e) => {

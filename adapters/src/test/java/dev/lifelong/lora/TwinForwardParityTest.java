@@ -38,8 +38,12 @@ class TwinForwardParityTest {
     static final double HIDDEN_TOLERANCE = 2e-2;
     /** Without quantization (the F16 twin) the two agree to float precision. */
     static final double HIDDEN_TOLERANCE_F16 = 1e-4;
-    /** Logit margin by which the trainer may prefer another token to llama.cpp's greedy choice (measured ≤ 0.16). */
-    static final double LOGIT_MARGIN = 0.3;
+    /**
+     * Logit margin by which the trainer may prefer another token to llama.cpp's greedy choice: measured ≤ 0.21 here
+     * (Llama-3.2-1B Q4_K_M, 5 of 8 the same token) and 0.335 on the CI machine, whose SIMD kernels quantize activations
+     * differently. A wrong detail (a missing rope factor, a token off) moves logits by whole units.
+     */
+    static final double LOGIT_MARGIN = 0.6;
 
     /** Every catalog twin, and the Llama 3.2 twin with F16 weights for the exact check of its rope factors and BOS. */
     static List<ModelTwins.Twin> twins() {
@@ -123,7 +127,8 @@ class TwinForwardParityTest {
                         greedy, adaptedGreedy, adapted.agree(), adapted.compared(), adapted.worstMargin());
                 assertThat(adaptedGreedy).as("the adapter changes llama.cpp's answer").isNotEqualTo(greedy);
                 assertThat(adapted.compared()).isGreaterThanOrEqualTo(4);
-                assertThat(adapted.worstMargin()).as("logit margin with the adapter").isLessThan(margin);
+                assertThat(adapted.worstMargin()).as("logit margin with the adapter")
+                        .isLessThan(margin);
             } finally {
                 java.nio.file.Files.deleteIfExists(adapterFile);
             }
@@ -136,28 +141,42 @@ class TwinForwardParityTest {
 
     /**
      * Teacher-forced on llama.cpp's greedy continuation: at each step the trainer's best logit minus its logit for
-     * llama.cpp's token (any id with that piece's text).
+     * llama.cpp's token (any id with that piece's text). One forward scores every step; a piece that several ids spell
+     * is resolved by the trainer's preference and, if that changes the sequence, scored again.
      */
     static Agreement teacherForced(TransformerModel model, LoraWeights lora, int[] tokens, List<String> pieces,
             java.util.Map<String, List<Integer>> idsByPiece) {
-        int[] seq = tokens.clone();
-        double worstMargin = 0;
-        int agree = 0;
-        int compared = 0;
+        List<List<Integer>> candidates = new ArrayList<>();
         for (String piece : pieces) {
             List<Integer> ids = idsByPiece.get(piece);
             if (ids == null) break; // several tokens streamed as one piece: stop comparing there
-            float[] logits = model.logitsAt(seq, lora, new int[] {seq.length - 1})[0];
-            int best = 0;
-            for (int v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
-            int chosen = ids.get(0);
-            for (int id : ids) if (logits[id] > logits[chosen]) chosen = id;
-            worstMargin = Math.max(worstMargin, logits[best] - logits[chosen]);
-            if (best == chosen) agree++;
-            compared++;
-            seq = java.util.Arrays.copyOf(seq, seq.length + 1);
-            seq[seq.length - 1] = chosen;
+            candidates.add(ids);
         }
-        return new Agreement(agree, compared, worstMargin);
+        int[] chosen = new int[candidates.size()];
+        for (int i = 0; i < chosen.length; i++) chosen[i] = candidates.get(i).get(0);
+        int[] positions = new int[chosen.length];
+        for (int i = 0; i < positions.length; i++) positions[i] = tokens.length - 1 + i;
+        while (true) {
+            int[] seq = java.util.Arrays.copyOf(tokens, tokens.length + Math.max(0, chosen.length - 1));
+            System.arraycopy(chosen, 0, seq, tokens.length, Math.max(0, chosen.length - 1));
+            float[][] logits = model.logitsAt(seq, lora, positions);
+            boolean changed = false;
+            double worstMargin = 0;
+            int agree = 0;
+            for (int i = 0; i < chosen.length; i++) {
+                float[] l = logits[i];
+                int best = 0;
+                for (int v = 1; v < l.length; v++) if (l[v] > l[best]) best = v;
+                int pick = candidates.get(i).get(0);
+                for (int id : candidates.get(i)) if (l[id] > l[pick]) pick = id;
+                if (pick != chosen[i]) {
+                    chosen[i] = pick;
+                    changed = true;
+                }
+                worstMargin = Math.max(worstMargin, l[best] - l[pick]);
+                if (best == pick) agree++;
+            }
+            if (!changed) return new Agreement(agree, chosen.length, worstMargin);
+        }
     }
 }

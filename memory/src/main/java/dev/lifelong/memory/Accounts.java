@@ -16,7 +16,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Accounts: users with their role and password hash, their API keys and their browser sessions. Secrets (API keys,
@@ -41,14 +40,16 @@ public final class Accounts {
     /** Who a valid API key belongs to and whether it uses the memory. */
     public record KeyGrant(long userId, long keyId, boolean memory) {}
 
-    /** A live browser session. */
-    public record Session(long userId, String csrfToken, long expiresAt) {}
+    /**
+     * A live browser session. {@code keyId}: the API key it was signed in with (null: a password); {@code createdAt}:
+     * when that sign-in happened.
+     */
+    public record Session(long userId, String csrfToken, long createdAt, long expiresAt, Long keyId) {}
 
     /** The secret of a newly created key, shown once. */
     public record NewKey(ApiKey key, String secret) {}
 
     public static final String KEY_PREFIX = "ll_";
-    private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{0,39}");
     private static final int SHOWN_PREFIX = 10;
     private static final long LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -59,13 +60,29 @@ public final class Accounts {
         this.database = database;
     }
 
-    /** Throws unless {@code name} is 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+    /**
+     * Throws unless {@code name} is 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit, and cannot
+     * pass for another name by its look (see {@link UserNames}).
+     */
     public static String requireValidName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("a user name is 1 to 40 letters, digits, '.', '_' or '-', starting with a"
-                    + " letter or digit" + (name == null ? "" : "; got '" + abbreviate(name) + "'"));
+        return UserNames.requireValid(name);
+    }
+
+    /** Throws when another user's name looks like {@code name} (the same {@link UserNames#skeleton}). */
+    static void refuseLookAlike(Connection c, String name, long exceptId) throws SQLException {
+        String skeleton = UserNames.skeleton(name);
+        try (var q = c.prepareStatement("SELECT name FROM users WHERE id <> ?")) {
+            q.setLong(1, exceptId);
+            try (var rs = q.executeQuery()) {
+                while (rs.next()) {
+                    String other = rs.getString(1);
+                    if (other.equalsIgnoreCase(name)) throw new IllegalArgumentException("a user called '" + name + "' already exists");
+                    if (UserNames.skeleton(other).equals(skeleton)) {
+                        throw new IllegalArgumentException("'" + name + "' looks like the existing user '" + other + "'; choose another name");
+                    }
+                }
+            }
         }
-        return name;
     }
 
     public List<Account> list() {
@@ -112,6 +129,7 @@ public final class Accounts {
                     if (rs.next()) throw new IllegalArgumentException("a user called '" + name + "' already exists");
                 }
             }
+            refuseLookAlike(c, name, -1);
             long now = database.clock().millis();
             try (var insert = c.prepareStatement("INSERT INTO users (name, created_at, role, password_hash) VALUES (?, ?, ?, ?)",
                     Statement.RETURN_GENERATED_KEYS)) {
@@ -139,6 +157,7 @@ public final class Accounts {
                     if (rs.next()) throw new IllegalArgumentException("a user called '" + name + "' already exists");
                 }
             }
+            refuseLookAlike(c, name, userId);
             return update(c, "UPDATE users SET name = ? WHERE id = ?", name, userId);
         });
     }
@@ -225,11 +244,36 @@ public final class Accounts {
         });
     }
 
-    /** Revokes one of the user's keys; false when the user has no such active key. */
+    /**
+     * Revokes one of the user's keys and ends the browser sessions signed in with it; false when the user has no such
+     * active key.
+     */
     public boolean revokeKey(long userId, long keyId) {
-        return database.inTransaction(c -> update(c,
-                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                database.clock().millis(), keyId, userId) == 1);
+        return database.inTransaction(c -> {
+            boolean revoked = update(c, "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                    database.clock().millis(), keyId, userId) == 1;
+            if (revoked) update(c, "DELETE FROM sessions WHERE key_id = ?", keyId);
+            return revoked;
+        });
+    }
+
+    /** Revokes every active key of the user (and the sessions signed in with them); returns the ids revoked. */
+    public List<Long> revokeAllKeys(long userId) {
+        return database.inTransaction(c -> {
+            List<Long> ids = new ArrayList<>();
+            try (var q = c.prepareStatement("SELECT id FROM api_keys WHERE user_id = ? AND revoked_at IS NULL")) {
+                q.setLong(1, userId);
+                try (var rs = q.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getLong(1));
+                }
+            }
+            long now = database.clock().millis();
+            for (long id : ids) {
+                update(c, "UPDATE api_keys SET revoked_at = ? WHERE id = ?", now, id);
+                update(c, "DELETE FROM sessions WHERE key_id = ?", id);
+            }
+            return ids;
+        });
     }
 
     /** Switches memory use for one of the user's keys; false when there is no such key. */
@@ -265,20 +309,27 @@ public final class Accounts {
 
     // ------------------------------------------------------------------ sessions
 
-    /** Starts a session; returns the cookie token (not stored, only its hash). */
+    /** Starts a session signed in with a password; returns the cookie token (not stored, only its hash). */
     public String createSession(long userId, Duration lifetime) {
+        return createSession(userId, lifetime, null);
+    }
+
+    /** Starts a session; {@code keyId}: the API key it was signed in with, or null. Returns the cookie token. */
+    public String createSession(long userId, Duration lifetime, Long keyId) {
         String token = token();
         String csrf = token();
         database.inTransaction(c -> {
             long now = database.clock().millis();
             update(c, "DELETE FROM sessions WHERE expires_at <= ?", now);
             try (var insert = c.prepareStatement(
-                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")) {
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, key_id) VALUES (?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, sha256(token));
                 insert.setLong(2, userId);
                 insert.setString(3, csrf);
                 insert.setLong(4, now);
                 insert.setLong(5, now + lifetime.toMillis());
+                if (keyId == null) insert.setNull(6, Types.INTEGER);
+                else insert.setLong(6, keyId);
                 return insert.executeUpdate();
             }
         });
@@ -291,11 +342,15 @@ public final class Accounts {
         String hash = sha256(token);
         long now = database.clock().millis();
         return database.read(c -> {
-            try (var q = c.prepareStatement("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")) {
+            try (var q = c.prepareStatement("SELECT user_id, csrf_token, created_at, expires_at, key_id FROM sessions"
+                    + " WHERE token_hash = ? AND expires_at > ?")) {
                 q.setString(1, hash);
                 q.setLong(2, now);
                 try (var rs = q.executeQuery()) {
-                    return rs.next() ? Optional.of(new Session(rs.getLong(1), rs.getString(2), rs.getLong(3))) : Optional.<Session>empty();
+                    if (!rs.next()) return Optional.<Session>empty();
+                    long keyId = rs.getLong(5);
+                    Long key = rs.wasNull() ? null : keyId;
+                    return Optional.of(new Session(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), key));
                 }
             }
         });
@@ -322,10 +377,6 @@ public final class Accounts {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 60 ? s.substring(0, 60) + "…" : s;
     }
 
     private static final String SELECT_ACCOUNT = "SELECT id, name, role, password_hash IS NOT NULL, created_at FROM users";

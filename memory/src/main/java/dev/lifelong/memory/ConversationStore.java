@@ -117,6 +117,39 @@ public final class ConversationStore {
         });
     }
 
+    /**
+     * Renames and/or marks private in one transaction: both changes or neither. {@code title} null keeps the title
+     * (a new title is an update: updated_at moves); {@code isPrivate} null keeps the flag.
+     *
+     * @return the conversation, or empty if the user has no such conversation
+     */
+    public Optional<Conversation> update(long userId, long id, String title, Boolean isPrivate) {
+        if (title != null) Database.requireText(title, "title");
+        return database.inTransaction(connection -> {
+            if (find(connection, userId, id).isEmpty()) return Optional.empty();
+            if (title != null) {
+                try (PreparedStatement update = connection.prepareStatement(
+                        "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?")) {
+                    update.setString(1, title);
+                    update.setLong(2, database.clock().millis());
+                    update.setLong(3, id);
+                    update.setLong(4, userId);
+                    update.executeUpdate();
+                }
+            }
+            if (isPrivate != null) {
+                try (PreparedStatement update = connection.prepareStatement(
+                        "UPDATE conversations SET is_private = ? WHERE id = ? AND user_id = ?")) {
+                    update.setInt(1, isPrivate ? 1 : 0);
+                    update.setLong(2, id);
+                    update.setLong(3, userId);
+                    update.executeUpdate();
+                }
+            }
+            return find(connection, userId, id);
+        });
+    }
+
     /** Deletes the user's conversation with all its messages; false if the user has no such conversation. */
     public boolean delete(long userId, long id) {
         return database.inTransaction(connection -> {

@@ -22,18 +22,23 @@ import org.slf4j.LoggerFactory;
  * refused rather than touched.
  *
  * <p>The list is explicit (not a classpath scan) so it works the same from a jar, a folder, or a jlink image. Scripts
- * are split on semicolons outside quotes and comments; they must not contain triggers (BEGIN...END bodies).
+ * are split on semicolons outside quotes and comments; they must not contain triggers (BEGIN...END bodies). A script
+ * whose first line is {@value #FOREIGN_KEYS_OFF} runs with foreign keys off (SQLite's way to rebuild a table that others
+ * refer to: dropping it with foreign keys on would delete the rows that refer to it) and commits only when
+ * {@code PRAGMA foreign_key_check} finds nothing.
  */
 final class MigrationRunner {
     private static final Logger log = LoggerFactory.getLogger(MigrationRunner.class);
     private static final Pattern NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
+    static final String FOREIGN_KEYS_OFF = "-- lifelong:foreign-keys-off";
 
     /** Every migration the code knows, oldest first. Add new ones at the end; never edit a released one. */
     private static final List<String> STANDARD = List.of(
             "db/migration/V1__init.sql",
             "db/migration/V2__memories.sql",
             "db/migration/V3__lifelong_loop.sql",
-            "db/migration/V4__accounts.sql");
+            "db/migration/V4__accounts.sql",
+            "db/migration/V5__stable_user_ids.sql");
 
     record Migration(int version, String description, String resource) {
     }
@@ -103,7 +108,36 @@ final class MigrationRunner {
     }
 
     private void apply(Connection connection, Path file, Migration migration) throws SQLException {
-        List<String> statements = splitStatements(load(migration.resource()));
+        String script = load(migration.resource());
+        boolean foreignKeysOff = script.startsWith(FOREIGN_KEYS_OFF);
+        if (!foreignKeysOff) {
+            applyInTransaction(connection, file, migration, splitStatements(script), false);
+            return;
+        }
+        boolean wereOn = pragmaIsOn(connection, "foreign_keys");
+        try (Statement statement = connection.createStatement()) {
+            // a no-op inside a transaction, so it is switched before BEGIN
+            statement.execute("PRAGMA foreign_keys = OFF");
+        }
+        try {
+            applyInTransaction(connection, file, migration, splitStatements(script), true);
+        } finally {
+            if (wereOn) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("PRAGMA foreign_keys = ON");
+                }
+            }
+        }
+    }
+
+    private static boolean pragmaIsOn(Connection connection, String pragma) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("PRAGMA " + pragma)) {
+            return rs.next() && rs.getInt(1) == 1;
+        }
+    }
+
+    private void applyInTransaction(Connection connection, Path file, Migration migration, List<String> statements,
+            boolean checkForeignKeys) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("BEGIN IMMEDIATE");
         }
@@ -122,6 +156,15 @@ final class MigrationRunner {
             try (Statement statement = connection.createStatement()) {
                 for (String sql : statements) {
                     statement.execute(sql);
+                }
+            }
+            if (checkForeignKeys) {
+                try (Statement statement = connection.createStatement();
+                     ResultSet broken = statement.executeQuery("PRAGMA foreign_key_check")) {
+                    if (broken.next()) {
+                        throw new SQLException("a row of " + broken.getString(1) + " refers to a missing row of "
+                                + broken.getString(3) + " after the migration");
+                    }
                 }
             }
             try (PreparedStatement record = connection.prepareStatement(

@@ -77,6 +77,7 @@ public final class UserArchive {
                     if (rs.next()) throw new IllegalArgumentException("a user called '" + name + "' already exists here; import under another name");
                 }
             }
+            Accounts.refuseLookAlike(c, name, -1);
             long userId;
             try (var insert = c.prepareStatement("INSERT INTO users (name, created_at, role) VALUES (?, ?, 'member')", Statement.RETURN_GENERATED_KEYS)) {
                 insert.setString(1, name);

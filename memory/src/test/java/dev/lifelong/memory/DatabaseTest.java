@@ -42,7 +42,7 @@ class DatabaseTest {
     @Test
     void freshDatabaseHasLatestSchemaAndTheOwner() {
         try (Database db = Database.open(dir.resolve("lifelong.db"))) {
-            assertThat(db.schemaVersion()).isEqualTo(MigrationRunner.standard().latestVersion()).isEqualTo(4);
+            assertThat(db.schemaVersion()).isEqualTo(MigrationRunner.standard().latestVersion()).isEqualTo(5);
             String owner = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT name FROM users WHERE id = 1")) {
                     return rs.next() ? rs.getString(1) : null;
@@ -67,8 +67,8 @@ class DatabaseTest {
             firstVersions = schemaVersionRows(db);
         }
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(4);
-            assertThat(schemaVersionRows(db)).isEqualTo(firstVersions).hasSize(4);
+            assertThat(db.schemaVersion()).isEqualTo(5);
+            assertThat(schemaVersionRows(db)).isEqualTo(firstVersions).hasSize(5);
             assertThat(db.conversations().list(OWNER_ID)).containsExactly(conversation);
             assertThat(db.messages().list(conversation.id())).isEqualTo(written);
 
@@ -96,7 +96,7 @@ class DatabaseTest {
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining(file.toAbsolutePath().toString())
                 .hasMessageContaining("schema version 7")
-                .hasMessageContaining("up to 4")
+                .hasMessageContaining("up to 5")
                 .hasMessageContaining("upgrade Lifelong");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
     }
@@ -129,10 +129,10 @@ class DatabaseTest {
             db.conversations().create(OWNER_ID, "old");
         }
         MigrationRunner v2 = new MigrationRunner(List.of(
-                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/test-migration/V5__add_pinned.sql"));
+                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/migration/V5__stable_user_ids.sql", "db/test-migration/V6__add_pinned.sql"));
         try (Database db = Database.open(file, java.time.Clock.systemUTC(), v2)) {
-            assertThat(db.schemaVersion()).isEqualTo(5);
-            assertThat(schemaVersionRows(db)).hasSize(5);
+            assertThat(db.schemaVersion()).isEqualTo(6);
+            assertThat(schemaVersionRows(db)).hasSize(6);
             int pinned = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT pinned FROM conversations")) {
                     rs.next();
@@ -144,7 +144,7 @@ class DatabaseTest {
         }
         // The V1-only code now meets a V2 database.
         assertThatThrownBy(() -> Database.open(file)).isInstanceOf(StorageException.class)
-                .hasMessageContaining("schema version 5");
+                .hasMessageContaining("schema version 6");
     }
 
     @Test
@@ -154,13 +154,13 @@ class DatabaseTest {
             db.conversations().create(OWNER_ID, "survives");
         }
         MigrationRunner broken = new MigrationRunner(List.of(
-                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/test-migration/V5__broken.sql"));
+                "db/migration/V1__init.sql", "db/migration/V2__memories.sql", "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql", "db/migration/V5__stable_user_ids.sql", "db/test-migration/V6__broken.sql"));
         assertThatThrownBy(() -> Database.open(file, java.time.Clock.systemUTC(), broken))
                 .isInstanceOf(StorageException.class)
-                .hasMessageContaining("V5__broken.sql")
+                .hasMessageContaining("V6__broken.sql")
                 .hasMessageContaining("rolled back");
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(4);
+            assertThat(db.schemaVersion()).isEqualTo(5);
             boolean halfTable = db.read(c -> {
                 try (ResultSet rs = c.createStatement().executeQuery(
                         "SELECT 1 FROM sqlite_master WHERE name = 'half_done'")) {
@@ -273,7 +273,7 @@ class DatabaseTest {
     void emptyExistingFileBecomesAFreshDatabase() throws Exception {
         Path file = Files.createFile(dir.resolve("lifelong.db"));
         try (Database db = Database.open(file)) {
-            assertThat(db.schemaVersion()).isEqualTo(4);
+            assertThat(db.schemaVersion()).isEqualTo(5);
         }
     }
 
@@ -287,6 +287,52 @@ class DatabaseTest {
             assertThatThrownBy(() -> Users.create(db, null))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
             assertThat(db.conversations().create(second, "x").userId()).isEqualTo(second);
+        }
+    }
+
+    @Test
+    void v5KeepsEveryRowAndNeverGivesARemovedUsersIdToSomeoneElse() throws Exception {
+        Path file = dir.resolve("lifelong.db");
+        MigrationRunner v4 = new MigrationRunner(List.of("db/migration/V1__init.sql", "db/migration/V2__memories.sql",
+                "db/migration/V3__lifelong_loop.sql", "db/migration/V4__accounts.sql"));
+        long ada;
+        long bob;
+        Conversation adas;
+        try (Database db = Database.open(file, java.time.Clock.systemUTC(), v4)) {
+            assertThat(db.schemaVersion()).isEqualTo(4);
+            ada = Users.create(db, "ada");
+            bob = Users.create(db, "bob");
+            adas = db.conversations().create(ada, "ada's");
+            db.messages().append(adas.id(), Role.USER, "hello", MessageStatus.COMPLETE);
+            db.memories().add(ada, MemoryKind.FACT, "Ada keeps bees.", null);
+            db.accounts().createApiKey(ada, "laptop", true);
+            long user = ada;
+            db.inTransaction(c -> c.createStatement().executeUpdate("INSERT INTO sessions (token_hash, user_id, csrf_token,"
+                    + " created_at, expires_at) VALUES ('hash', " + user + ", 'csrf', 0, 9999999999999)"));
+            db.conversations().create(bob, "bob's");
+        }
+        try (Database db = Database.open(file)) {
+            assertThat(db.schemaVersion()).isEqualTo(5);
+            assertThat(pragma(db, "foreign_keys")).as("back on after the rebuild").isEqualTo("1");
+            assertThat(db.accounts().list()).extracting(Accounts.Account::name).containsExactly("owner", "ada", "bob");
+            assertThat(db.conversations().list(ada)).extracting(Conversation::id).containsExactly(adas.id());
+            assertThat(db.messages().list(adas.id())).extracting(Message::content).containsExactly("hello");
+            assertThat(db.memories().list(ada, false, 10, 0)).hasSize(1);
+            assertThat(db.accounts().keys(ada)).hasSize(1);
+            String session = db.read(c -> {
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT user_id, key_id FROM sessions")) {
+                    rs.next();
+                    return rs.getLong(1) + "/" + rs.getObject(2);
+                }
+            });
+            assertThat(session).as("the session is kept, signed in with no key").isEqualTo(ada + "/null");
+            // the foreign keys still cascade: removing bob (the newest user) takes his data with him
+            assertThat(db.accounts().remove(bob)).isTrue();
+            assertThat(db.conversations().list(bob)).isEmpty();
+            // and his id is not given out again
+            long next = db.accounts().create("carol", Accounts.Role.MEMBER, null).id();
+            assertThat(next).isGreaterThan(bob);
+            assertThat(db.conversations().list(next)).isEmpty();
         }
     }
 

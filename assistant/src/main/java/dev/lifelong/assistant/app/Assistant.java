@@ -34,6 +34,7 @@ public final class Assistant implements AutoCloseable {
 
     private final dev.lifelong.assistant.update.UserAdapters adapters;
     private final dev.lifelong.assistant.update.UpdateService updates;
+    private ChatService chat;
     private final dev.lifelong.assistant.auth.AccountService accounts;
     private final Path ownerKey;
     private DataDirLock lock;
@@ -100,15 +101,18 @@ public final class Assistant implements AutoCloseable {
                     dev.lifelong.loop.UpdateSettings.defaults().withSystemPrompt(config.systemPrompt()), config.nightlyWindow(),
                     chat::idle, java.time.Duration.ofMinutes(1));
             var accounts = new dev.lifelong.assistant.auth.AccountService(db, config.dataDir(), Clock.systemUTC());
-            accounts.onUserRemoved(adapters::invalidate);
+            accounts.onUserRemoved(adapters::userRemoved);
+            accounts.onUserRemoved(updates::userRemoved);
             Path ownerKey = accounts.ensureOwnerKey();
             LifelongServer server = LifelongServer.start(config.host(), config.port(), models, chat, memory,
                     db.messages(), config.chatGenerationOptions(), updates, accounts,
-                    config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null);
+                    config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null,
+                    config.acceptedHostNames());
             updates.start();
             Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
             a.lock = lock;
             a.tls = config.tls();
+            a.chat = chat;
             return a;
         } catch (RuntimeException e) {
             models.close();
@@ -123,12 +127,21 @@ public final class Assistant implements AutoCloseable {
 
     private static <T> Supplier<T> memoize(Supplier<T> factory) {
         return new Supplier<>() {
-            private T value;
+            // a lock, not synchronized: requests (virtual threads) waiting for the first load must not pin carriers
+            private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+            private volatile T value;
 
             @Override
-            public synchronized T get() {
-                if (value == null) value = factory.get();
-                return value;
+            public T get() {
+                T v = value;
+                if (v != null) return v;
+                lock.lock();
+                try {
+                    if (value == null) value = factory.get();
+                    return value;
+                } finally {
+                    lock.unlock();
+                }
             }
         };
     }
@@ -141,6 +154,9 @@ public final class Assistant implements AutoCloseable {
     }
 
     public ModelManager models() { return models; }
+
+    /** Conversations and the queue every answer goes through. */
+    public ChatService chat() { return chat; }
 
     public dev.lifelong.assistant.auth.AccountService accounts() { return accounts; }
 

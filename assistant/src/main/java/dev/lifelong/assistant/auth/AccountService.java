@@ -28,12 +28,16 @@ public final class AccountService {
     private static final Logger log = LoggerFactory.getLogger(AccountService.class);
     public static final String OWNER_KEY_FILE = "owner.key";
     public static final Duration SESSION_LIFETIME = Duration.ofDays(30);
+    /** A first password may be set only this soon after signing in (a stolen old session must not set one). */
+    public static final Duration FRESH_SIGN_IN = Duration.ofMinutes(10);
 
     private final Database db;
     private final Accounts accounts;
     private final Path dataDir;
     private final PasswordHasher hasher = new PasswordHasher();
     private final LoginRateLimiter limiter;
+    private final Clock clock;
+    private final LiveRequests live = new LiveRequests();
     private final List<LongConsumer> removalListeners = new ArrayList<>();
     // a hash to verify against when the name is unknown, so that "no such user" takes as long as "wrong password"
     private volatile String decoyHash;
@@ -43,7 +47,11 @@ public final class AccountService {
         this.accounts = db.accounts();
         this.dataDir = dataDir;
         this.limiter = new LoginRateLimiter(clock);
+        this.clock = clock;
     }
+
+    /** The requests running now by who started them; credentials that end here end theirs. */
+    public LiveRequests live() { return live; }
 
     /** Called with the user id after a user was removed (e.g. to drop their loaded adapter). */
     public void onUserRemoved(LongConsumer listener) { removalListeners.add(listener); }
@@ -80,9 +88,15 @@ public final class AccountService {
 
     // ------------------------------------------------------------------ signing in
 
-    /** Checks a name and password; returns a session token. Throttled per name and per address. */
-    public String login(String name, String password, String address) {
-        limiter.retryAfter(name, address).ifPresent(wait -> {
+    /** A password sign-in: the session's cookie token and the device token for the browser (see LoginRateLimiter). */
+    public record PasswordSignIn(String sessionToken, String deviceToken) {}
+
+    /**
+     * Checks a name and password; returns the new session. Throttled per device token, else per name (and per address
+     * for other machines), so that failures on purpose do not lock the user's own browser out.
+     */
+    public PasswordSignIn login(String name, String password, String address, String deviceToken) {
+        limiter.retryAfter(name, address, deviceToken).ifPresent(wait -> {
             throw new AuthException(AuthException.Kind.RATE_LIMITED, "too_many_attempts",
                     "too many failed sign-ins; try again in " + Math.max(1, wait.toSeconds()) + " s", wait);
         });
@@ -90,25 +104,26 @@ public final class AccountService {
         Optional<String> hash = account.flatMap(a -> accounts.passwordHash(a.id()));
         boolean ok = hasher.verify(password, hash.orElseGet(this::decoyHash)) && hash.isPresent();
         if (!ok) {
-            limiter.failed(name, address);
+            limiter.failed(name, address, deviceToken);
             throw AuthException.unauthorized("invalid_credentials", "wrong user name or password");
         }
-        limiter.succeeded(name);
-        return accounts.createSession(account.get().id(), SESSION_LIFETIME);
+        limiter.succeeded(name, deviceToken);
+        return new PasswordSignIn(accounts.createSession(account.get().id(), SESSION_LIFETIME), limiter.deviceToken(name));
     }
 
-    /** Exchanges an API key for a browser session (the owner's first visit uses the key in owner.key). */
-    public String loginWithKey(String secret, String address) {
-        limiter.retryAfter(null, address).ifPresent(wait -> {
-            throw new AuthException(AuthException.Kind.RATE_LIMITED, "too_many_attempts",
-                    "too many failed sign-ins; try again in " + Math.max(1, wait.toSeconds()) + " s", wait);
-        });
+    /**
+     * Exchanges an API key for a browser session (the owner's first visit uses the key in owner.key). The session ends
+     * when the key is revoked. Not throttled: a 256-bit key cannot be guessed. A key limited to chat cannot sign in.
+     */
+    public String loginWithKey(String secret) {
         var grant = accounts.authenticateKey(secret);
         if (grant.isEmpty()) {
-            limiter.failed(null, address);
             throw AuthException.unauthorized("invalid_credentials", "this key is not valid (revoked, or from another installation)");
         }
-        return accounts.createSession(grant.get().userId(), SESSION_LIFETIME);
+        if (!grant.get().memory()) {
+            throw AuthException.forbidden("key_limited_to_chat", "this key has memory off: it can only chat through /v1, not sign in");
+        }
+        return accounts.createSession(grant.get().userId(), SESSION_LIFETIME, grant.get().keyId());
     }
 
     private String decoyHash() {
@@ -123,14 +138,16 @@ public final class AccountService {
         if (apiKey != null) {
             var grant = accounts.authenticateKey(apiKey);
             if (grant.isEmpty()) return Optional.empty();
+            long sequence = Caller.nextSequence();
             return accounts.find(grant.get().userId()).map(a -> new Caller(a.id(), a.name(), a.role(), Caller.Via.API_KEY,
-                    grant.get().keyId(), grant.get().memory(), null));
+                    grant.get().keyId(), grant.get().memory(), null, 0, sequence));
         }
         if (sessionToken != null) {
+            long sequence = Caller.nextSequence();
             var session = accounts.session(sessionToken);
             if (session.isEmpty()) return Optional.empty();
             return accounts.find(session.get().userId()).map(a -> new Caller(a.id(), a.name(), a.role(), Caller.Via.SESSION,
-                    null, true, session.get().csrfToken()));
+                    session.get().keyId(), true, session.get().csrfToken(), session.get().createdAt(), sequence));
         }
         return Optional.empty();
     }
@@ -140,16 +157,28 @@ public final class AccountService {
     }
 
     /**
-     * Changes the caller's password. The current one is required when there is one (the owner's first password is
-     * set with the key from owner.key, which already proved access). Other sessions of the user end.
+     * Changes the caller's password. The current one is required when there is one; a first password needs a sign-in
+     * in the last {@link #FRESH_SIGN_IN} (the owner's first visit with the key from owner.key is one), so that neither a
+     * leaked API key nor an old session can take the account over for good. A change ends every session of the user,
+     * revokes their API keys (a new owner.key is written for the owner) and ends whatever those had running.
      */
-    public void changePassword(long userId, String current, String next) {
+    public void changePassword(Caller caller, String current, String next) {
         PasswordHasher.requireAcceptable(next);
+        long userId = caller.userId();
         Optional<String> stored = accounts.passwordHash(userId);
         if (stored.isPresent() && !hasher.verify(current == null ? "" : current, stored.get())) {
             throw AuthException.forbidden("invalid_credentials", "the current password is wrong");
         }
+        if (stored.isEmpty() && (caller.via() != Caller.Via.SESSION
+                || clock.millis() - caller.signedInAt() > FRESH_SIGN_IN.toMillis())) {
+            throw AuthException.forbidden("fresh_sign_in_required", "to set a first password, sign in in the browser"
+                    + " (with your key) and set it within " + FRESH_SIGN_IN.toMinutes() + " minutes");
+        }
         accounts.setPasswordHash(userId, hasher.hash(next));
+        List<Long> revoked = accounts.revokeAllKeys(userId);
+        live.endSessions(userId);
+        revoked.forEach(live::endKey);
+        if (caller.isOwner()) ensureOwnerKey();
     }
 
     // ------------------------------------------------------------------ users (owner only)
@@ -186,6 +215,7 @@ public final class AccountService {
     /** Removes a member with all their data: database rows (one transaction) and then their adapter files. */
     public void removeUser(long userId) {
         if (!accounts.remove(userId)) throw new java.util.NoSuchElementException("no user " + userId);
+        live.endUser(userId);
         removalListeners.forEach(l -> l.accept(userId));
         Path folder = dataDir.resolve("adapters").resolve("user-" + userId);
         try {
@@ -207,7 +237,12 @@ public final class AccountService {
         return accounts.createApiKey(caller.userId(), name, memory);
     }
 
-    public boolean revokeKey(Caller caller, long keyId) { return accounts.revokeKey(caller.userId(), keyId); }
+    /** Revokes one of the caller's keys: sessions signed in with it and everything they or it started end now. */
+    public boolean revokeKey(Caller caller, long keyId) {
+        if (!accounts.revokeKey(caller.userId(), keyId)) return false;
+        live.endKey(keyId);
+        return true;
+    }
 
     public boolean setKeyMemory(Caller caller, long keyId, boolean memory) { return accounts.setKeyMemory(caller.userId(), keyId, memory); }
 

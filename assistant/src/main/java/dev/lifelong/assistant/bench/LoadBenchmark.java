@@ -62,6 +62,7 @@ public final class LoadBenchmark {
         AtomicLong tokensTotal = new AtomicLong();
         long started;
         double seconds;
+        Map<String, Object> fairness;
         try (Assistant assistant = Assistant.start(config, data.resolve("none.gguf"))) {
             String base = assistant.url();
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -102,6 +103,7 @@ public final class LoadBenchmark {
             }
             for (Thread t : clients) t.join();
             seconds = (System.nanoTime() - started) / 1e9;
+            fairness = fairness(http, base, assistant, quick ? 64 : 256, quick ? 5 : 10);
         }
         double[] ttft = answers.stream().mapToDouble(Answer::ttftMs).filter(d -> !Double.isNaN(d)).sorted().toArray();
         int[] perUser = new int[users];
@@ -128,7 +130,82 @@ public final class LoadBenchmark {
         f.put("starved_users", Arrays.stream(perUser).filter(n -> n == 0).count());
         f.put("goal", "zero errors, no user starved");
         f.put("machine", MachineInfo.describe());
-        return List.of(f);
+        fairness.put("model", modelName);
+        fairness.put("server_slots", parallel);
+        fairness.put("machine", MachineInfo.describe());
+        return List.of(f, fairness);
+    }
+
+    /**
+     * One member floods the server with long completions (as many at once as the queue admits, again and again) while
+     * another asks short questions: how long the short answers take, against the same questions on an idle server.
+     * The fair queue should keep the difference to about one slot's share of the CPU, not the flood's length.
+     */
+    static Map<String, Object> fairness(HttpClient http, String base, Assistant assistant, int heavyTokens, int lightQuestions) throws Exception {
+        String heavy = assistant.accounts().addUser("flooding-member", null).apiKey();
+        String light = assistant.accounts().addUser("other-member", null).apiKey();
+        List<Double> idle = new ArrayList<>();
+        for (int i = 0; i < 3; i++) idle.add(complete(http, base, light, 4, "a short question " + i).seconds() * 1000);
+        AtomicInteger refused = new AtomicInteger();
+        AtomicInteger heavyDone = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> flood = new ArrayList<>();
+        for (int c = 0; c < dev.lifelong.assistant.runtime.GenerationQueue.PER_USER + 2; c++) {
+            int client = c;
+            Thread t = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    try {
+                        Completed r = complete(http, base, heavy, heavyTokens, "tell me a long story, part " + client + "." + (i++));
+                        if (r.status() == 429) {
+                            refused.incrementAndGet();
+                            Thread.sleep(200);
+                        } else {
+                            heavyDone.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }, "flood-" + c);
+            flood.add(t);
+            t.start();
+        }
+        Thread.sleep(1000);
+        List<Double> loaded = new ArrayList<>();
+        for (int i = 0; i < lightQuestions; i++) {
+            loaded.add(complete(http, base, light, 4, "a short question under load " + i).seconds() * 1000);
+            Thread.sleep(300);
+        }
+        stop.set(true);
+        for (Thread t : flood) t.join(600_000);
+        double[] under = loaded.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] alone = idle.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("bench", "load");
+        f.put("figure", "heavy_user_fairness");
+        f.put("heavy_clients", flood.size());
+        f.put("heavy_max_tokens", heavyTokens);
+        f.put("heavy_answers", heavyDone.get());
+        f.put("heavy_refused_429", refused.get());
+        f.put("light_answer_idle_p50_ms", round(percentile(alone, 50)));
+        f.put("light_answer_under_flood_p50_ms", round(percentile(under, 50)));
+        f.put("light_answer_under_flood_max_ms", round(under.length == 0 ? Double.NaN : under[under.length - 1]));
+        f.put("goal", "the light member's short answers wait for at most one of the flood's answers");
+        return f;
+    }
+
+    record Completed(int status, double seconds) {}
+
+    static Completed complete(HttpClient http, String base, String key, int maxTokens, String text) throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json").header("X-Lifelong-Memory", "off")
+                .timeout(Duration.ofSeconds(600))
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("max_tokens", maxTokens, "temperature", 0.8,
+                        "messages", List.of(Map.of("role", "user", "content", text)))))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200 && r.statusCode() != 429) throw new IllegalStateException("completion: " + r.statusCode() + " " + r.body());
+        return new Completed(r.statusCode(), (System.nanoTime() - t0) / 1e9);
     }
 
     static long conversation(HttpClient http, String base, String key) throws Exception {

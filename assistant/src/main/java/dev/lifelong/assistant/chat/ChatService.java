@@ -70,6 +70,24 @@ public final class ChatService {
         this.memory = memory;
         this.extraction = extraction;
         this.settings = new dev.lifelong.memory.UserSettings(db);
+        this.queue = new dev.lifelong.assistant.runtime.GenerationQueue(models.runtimeOptions().parallel());
+    }
+
+    private final dev.lifelong.assistant.runtime.GenerationQueue queue;
+    private final java.util.concurrent.locks.ReentrantLock apiConversationLock = new java.util.concurrent.locks.ReentrantLock();
+
+    /** Whose answer is generated next (fair between users); every answer of this service goes through it. */
+    public dev.lifelong.assistant.runtime.GenerationQueue queue() { return queue; }
+
+    /**
+     * For the OpenAI-compatible API: generates through the fair queue with the place {@code ticket} took (see
+     * {@link dev.lifelong.assistant.runtime.GenerationQueue}).
+     */
+    public GenerationResult generate(dev.lifelong.assistant.runtime.GenerationQueue.Ticket ticket,
+            dev.lifelong.assistant.update.UserAdapters.Serving serving, List<ChatTurn> turns, GenerationOptions options,
+            java.util.function.Consumer<String> onToken, Cancellation cancellation) {
+        return ticket.generate(pieces -> serving.runtime().generate(turns, options, serving.adapter(), pieces, cancellation),
+                onToken, cancellation);
     }
 
     public dev.lifelong.memory.UserSettings settings() { return settings; }
@@ -106,6 +124,8 @@ public final class ChatService {
     }
 
     public void delete(long userId, long id) {
+        // ownership first: another user's id must change nothing, not even stop the answer being written there
+        conversation(userId, id);
         Cancellation c = active.get(id);
         if (c != null) c.cancel();
         if (!db.conversations().delete(userId, id)) throw ChatException.notFound(id);
@@ -118,54 +138,73 @@ public final class ChatService {
 
     /** Sends a user message and streams the answer into {@code events}; blocks until the answer is finished. */
     public void send(long userId, long conversationId, String content, ChatEvents events) {
+        send(userId, conversationId, content, events, new Cancellation());
+    }
+
+    /** As {@link #send(long, long, String, ChatEvents)}; {@code cancellation} also stops it (the request's credentials ended). */
+    public void send(long userId, long conversationId, String content, ChatEvents events, Cancellation cancellation) {
         String text = validContent(content);
         Conversation conv = conversation(userId, conversationId);
         ModelManager.Loaded model = models.require();
-        Cancellation cancellation = claim(conversationId);
-        try {
-            Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
-            if (conv.title() == null || conv.title().isBlank() || conv.title().equals(DEFAULT_TITLE)) {
-                db.conversations().rename(userId, conversationId, titleFrom(text));
+        try (var ticket = queue.admit(userId)) {
+            claim(conversationId, cancellation);
+            try {
+                Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
+                if (conv.title() == null || conv.title().isBlank() || conv.title().equals(DEFAULT_TITLE)) {
+                    db.conversations().rename(userId, conversationId, titleFrom(text));
+                }
+                events.user(user);
+                answer(ticket, servingFor(userId, model), userId, conversationId, events, cancellation);
+            } finally {
+                active.remove(conversationId, cancellation);
             }
-            events.user(user);
-            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
-        } finally {
-            active.remove(conversationId, cancellation);
         }
     }
 
     /** Replaces the last answer with a new one. */
     public void regenerate(long userId, long conversationId, ChatEvents events) {
+        regenerate(userId, conversationId, events, new Cancellation());
+    }
+
+    public void regenerate(long userId, long conversationId, ChatEvents events, Cancellation cancellation) {
         conversation(userId, conversationId);
         ModelManager.Loaded model = models.require();
-        Cancellation cancellation = claim(conversationId);
-        try {
-            List<Message> all = db.messages().list(conversationId);
-            int lastUser = lastIndexOf(all, Role.USER);
-            if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to answer yet");
-            if (lastUser + 1 < all.size()) db.messages().deleteFrom(conversationId, all.get(lastUser + 1).id());
-            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
-        } finally {
-            active.remove(conversationId, cancellation);
+        try (var ticket = queue.admit(userId)) {
+            claim(conversationId, cancellation);
+            try {
+                List<Message> all = db.messages().list(conversationId);
+                int lastUser = lastIndexOf(all, Role.USER);
+                if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to answer yet");
+                if (lastUser + 1 < all.size()) db.messages().deleteFrom(conversationId, all.get(lastUser + 1).id());
+                answer(ticket, servingFor(userId, model), userId, conversationId, events, cancellation);
+            } finally {
+                active.remove(conversationId, cancellation);
+            }
         }
     }
 
     /** Replaces the last user message (and everything after it) with new text and answers it. */
     public void edit(long userId, long conversationId, String content, ChatEvents events) {
+        edit(userId, conversationId, content, events, new Cancellation());
+    }
+
+    public void edit(long userId, long conversationId, String content, ChatEvents events, Cancellation cancellation) {
         String text = validContent(content);
         conversation(userId, conversationId);
         ModelManager.Loaded model = models.require();
-        Cancellation cancellation = claim(conversationId);
-        try {
-            List<Message> all = db.messages().list(conversationId);
-            int lastUser = lastIndexOf(all, Role.USER);
-            if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to edit yet");
-            db.messages().deleteFrom(conversationId, all.get(lastUser).id());
-            Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
-            events.user(user);
-            answer(servingFor(userId, model), userId, conversationId, events, cancellation);
-        } finally {
-            active.remove(conversationId, cancellation);
+        try (var ticket = queue.admit(userId)) {
+            claim(conversationId, cancellation);
+            try {
+                List<Message> all = db.messages().list(conversationId);
+                int lastUser = lastIndexOf(all, Role.USER);
+                if (lastUser < 0) throw new ChatException(ChatException.Kind.INVALID, "there is no message to edit yet");
+                db.messages().deleteFrom(conversationId, all.get(lastUser).id());
+                Message user = db.messages().append(conversationId, Role.USER, text, MessageStatus.COMPLETE);
+                events.user(user);
+                answer(ticket, servingFor(userId, model), userId, conversationId, events, cancellation);
+            } finally {
+                active.remove(conversationId, cancellation);
+            }
         }
     }
 
@@ -176,8 +215,8 @@ public final class ChatService {
         return c != null && c.cancel();
     }
 
-    private void answer(dev.lifelong.assistant.update.UserAdapters.Serving serving, long userId, long conversationId, ChatEvents events,
-            Cancellation cancellation) {
+    private void answer(dev.lifelong.assistant.runtime.GenerationQueue.Ticket ticket, dev.lifelong.assistant.update.UserAdapters.Serving serving,
+            long userId, long conversationId, ChatEvents events, Cancellation cancellation) {
         LlamaRuntime runtime = serving.runtime();
         List<Message> history = db.messages().list(conversationId);
         Message draft = db.messages().append(conversationId, Role.ASSISTANT, "", MessageStatus.GENERATING);
@@ -191,10 +230,11 @@ public final class ChatService {
             if (!used.isEmpty()) db.memories().recordUse(draft.id(), used.stream().map(Memory::id).toList());
             events.memories(used);
             List<ChatTurn> turns = fitted.turns();
-            GenerationResult result = runtime.generate(turns, generation, serving.adapter(), piece -> {
-                soFar.append(piece);
-                events.token(piece);
-            }, cancellation);
+            GenerationResult result = ticket.generate(pieces -> runtime.generate(turns, generation, serving.adapter(), pieces, cancellation),
+                    piece -> {
+                        soFar.append(piece);
+                        events.token(piece);
+                    }, cancellation);
             MessageStatus status = result.finishReason() == GenerationResult.FinishReason.CANCELLED
                     ? MessageStatus.PARTIAL : MessageStatus.COMPLETE;
             Message done = db.messages().finish(draft.id(), result.text(), status);
@@ -250,8 +290,7 @@ public final class ChatService {
             throw new ChatException(ChatException.Kind.INVALID, "correction must be at most " + MemoryStore.MAX_TEXT_CHARS + " characters");
         }
         if (memory == null) throw new ChatException(ChatException.Kind.INVALID, "memory is not available");
-        Message answer = db.messages().find(answerId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no answer with id " + answerId));
-        conversation(userId, answer.conversationId());
+        Message answer = ownMessage(userId, answerId);
         if (answer.role() != Role.ASSISTANT) throw new ChatException(ChatException.Kind.INVALID, "only answers can be corrected");
         List<Message> before = db.messages().list(answer.conversationId()).stream().filter(m -> m.id() < answerId).toList();
         Message question = lastOf(before, Role.USER);
@@ -272,6 +311,16 @@ public final class ChatService {
                 .orElseGet(() -> memory.get().add(userId, m.kind(), m.text(), source));
     }
 
+    /**
+     * A new title and/or the private flag (null: unchanged), validated first and applied in one transaction, so that a
+     * bad field changes nothing.
+     */
+    public Conversation update(long userId, long id, String title, Boolean isPrivate) {
+        if (title != null && title.isBlank()) throw new ChatException(ChatException.Kind.INVALID, "title must not be empty");
+        return db.conversations().update(userId, id, title == null ? null : cleanTitle(title), isPrivate)
+                .orElseThrow(() -> ChatException.notFound(id));
+    }
+
     /** Marks the user's conversation private (never trained on) or not. */
     public Conversation setPrivate(long userId, long id, boolean isPrivate) {
         return db.conversations().setPrivate(userId, id, isPrivate).orElseThrow(() -> ChatException.notFound(id));
@@ -279,8 +328,7 @@ public final class ChatService {
 
     /** Thumbs up or down on one of the user's answers; an answer rated down (and not corrected) is not trained on. */
     public void rate(long userId, long answerId, boolean good) {
-        Message answer = db.messages().find(answerId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no answer with id " + answerId));
-        conversation(userId, answer.conversationId());
+        Message answer = ownMessage(userId, answerId);
         if (answer.role() != Role.ASSISTANT) throw new ChatException(ChatException.Kind.INVALID, "only answers can be rated");
         new dev.lifelong.memory.FeedbackStore(db).rate(userId, answerId, good);
     }
@@ -310,7 +358,8 @@ public final class ChatService {
     public void rememberApiExchange(long userId, String question, String answer, boolean requested) {
         if (!requested || !settings.apiMemory(userId) || answer == null || answer.isBlank()) return;
         long conversationId;
-        synchronized (this) {
+        apiConversationLock.lock(); // a lock, not synchronized: a virtual thread waiting here must not pin its carrier
+        try {
             conversationId = settings.apiConversation(userId)
                     .filter(id -> db.conversations().find(userId, id).isPresent())
                     .orElseGet(() -> {
@@ -318,6 +367,8 @@ public final class ChatService {
                         settings.setApiConversation(userId, id);
                         return id;
                     });
+        } finally {
+            apiConversationLock.unlock();
         }
         Message asked = db.messages().append(conversationId, Role.USER, question, MessageStatus.COMPLETE);
         Message answered = db.messages().append(conversationId, Role.ASSISTANT, answer, MessageStatus.COMPLETE);
@@ -328,19 +379,25 @@ public final class ChatService {
 
     /** The memories the prompt of that answer contained, as they are now (deleted ones left out). */
     public List<Memory> memoriesUsed(long userId, long messageId) {
-        // another user's message is "not found", not an empty list: ids must not be probeable across users
-        Message m = db.messages().find(messageId).orElseThrow(() -> new ChatException(ChatException.Kind.NOT_FOUND, "no message with id " + messageId));
-        conversation(userId, m.conversationId());
+        ownMessage(userId, messageId);
         return db.memories().usedBy(userId, messageId);
     }
 
-    private Cancellation claim(long conversationId) {
-        Cancellation c = new Cancellation();
+    /**
+     * The user's message {@code messageId}. Another user's message is "not found" with the very same error as a missing
+     * one (code and text), so that ids cannot be probed across users.
+     */
+    private Message ownMessage(long userId, long messageId) {
+        return db.messages().find(messageId)
+                .filter(m -> db.conversations().find(userId, m.conversationId()).isPresent())
+                .orElseThrow(() -> ChatException.messageNotFound(messageId));
+    }
+
+    private void claim(long conversationId, Cancellation c) {
         if (active.putIfAbsent(conversationId, c) != null) {
             throw new ChatException(ChatException.Kind.CONFLICT,
                     "an answer is still being written in this conversation; stop it first");
         }
-        return c;
     }
 
     private Conversation conversation(long userId, long id) {

@@ -31,9 +31,14 @@ public final class ServeCommand implements Runnable {
     @Option(names = "--max-tokens", description = "Default longest answer in tokens (default 512).") Integer maxTokens;
     @Option(names = "--temperature", description = "Sampling temperature for chat (default 0.7).") Float temperature;
     @Option(names = "--system-prompt", description = "System prompt of every conversation.") String systemPrompt;
-    @Option(names = "--allow-remote", description = "Allow binding to a non-loopback --host (prints a warning without TLS).") Boolean allowRemote;
+    @Option(names = "--allow-remote", arity = "0..1", fallbackValue = "true", paramLabel = "HOSTS",
+            description = "Allow binding to a non-loopback --host (prints a warning without TLS); optionally the host names"
+                    + " other machines use for this one, comma-separated (other names are refused).") String allowRemote;
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 keystore for HTTPS.") Path tlsKeystore;
-    @Option(names = "--tls-keystore-password", description = "Password of the TLS keystore.") String tlsKeystorePassword;
+    @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+            description = "File whose first line is the keystore password (or set LIFELONG_TLS_KEYSTORE_PASSWORD).") Path tlsKeystorePasswordFile;
+    @Option(names = "--tls-keystore-password", description = "Password of the TLS keystore (visible in the process list;"
+            + " prefer --tls-keystore-password-file or LIFELONG_TLS_KEYSTORE_PASSWORD).") String tlsKeystorePassword;
     @Option(names = "--update-window", paramLabel = "HH:MM-HH:MM|off", description = "Nightly adapter update window, local time (default 02:00-06:00).") String updateWindow;
 
     @Override
@@ -82,9 +87,14 @@ public final class ServeCommand implements Runnable {
         o.put("temperature", temperature == null ? null : temperature.toString());
         o.put("system-prompt", systemPrompt);
         o.put("update-window", updateWindow);
-        o.put("allow-remote", allowRemote == null ? null : allowRemote.toString());
+        o.put("allow-remote", allowRemote);
         o.put("tls-keystore", tlsKeystore == null ? null : tlsKeystore.toString());
+        o.put("tls-keystore-password-file", tlsKeystorePasswordFile == null ? null : tlsKeystorePasswordFile.toString());
         o.put("tls-keystore-password", tlsKeystorePassword);
+        if (tlsKeystorePassword != null) {
+            System.err.println("warning: --tls-keystore-password shows in the process list of every user of this machine;"
+                    + " use --tls-keystore-password-file FILE or " + ConfigLoader.KEYSTORE_PASSWORD_ENV + " instead");
+        }
         return o;
     }
 

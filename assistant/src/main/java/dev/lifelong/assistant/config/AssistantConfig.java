@@ -12,7 +12,16 @@ import java.util.List;
  */
 public record AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers,
                               int contextSize, int parallel, int maxTokens, float temperature, String systemPrompt,
-                              String updateWindow, boolean allowRemote, Path tlsKeystore, String tlsKeystorePassword) {
+                              String updateWindow, boolean allowRemote, Path tlsKeystore, String tlsKeystorePassword,
+                              List<String> remoteHostNames) {
+
+    /** Without host names for --allow-remote. */
+    public AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers, int contextSize,
+            int parallel, int maxTokens, float temperature, String systemPrompt, String updateWindow, boolean allowRemote,
+            Path tlsKeystore, String tlsKeystorePassword) {
+        this(dataDir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature, systemPrompt,
+                updateWindow, allowRemote, tlsKeystore, tlsKeystorePassword, List.of());
+    }
 
     /** Loopback only, no TLS: what tests and benchmarks use. */
     public AssistantConfig(Path dataDir, String host, int port, Path model, int threads, int gpuLayers, int contextSize,
@@ -43,11 +52,18 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
             new Setting("update-window", "--update-window", DEFAULT_UPDATE_WINDOW,
                     "Local time window of the nightly adapter update (HH:MM-HH:MM), or 'off'. Users can set their own."),
             new Setting("allow-remote", "--allow-remote", "false",
-                    "Allow a host other than loopback (other machines can then reach the sign-in page and the API)."),
+                    "Allow a host other than loopback (other machines can then reach the sign-in page and the API): true, or"
+                            + " the host names other machines use to reach this one, comma-separated (requests naming any other"
+                            + " host are refused; IP addresses are always accepted)."),
             new Setting("tls-keystore", "--tls-keystore", "(none)", "PKCS#12 keystore with the certificate and key for HTTPS."),
-            new Setting("tls-keystore-password", "--tls-keystore-password", "(none)", "Password of the TLS keystore."));
+            new Setting("tls-keystore-password-file", "--tls-keystore-password-file", "(none)",
+                    "File whose first line is the keystore password (or set LIFELONG_TLS_KEYSTORE_PASSWORD)."),
+            new Setting("tls-keystore-password", "--tls-keystore-password", "(none)",
+                    "Password of the TLS keystore (on the command line it shows in the process list; prefer the file or"
+                            + " the environment variable)."));
 
     public AssistantConfig {
+        remoteHostNames = remoteHostNames == null ? List.of() : List.copyOf(remoteHostNames);
         if (updateWindow == null) updateWindow = DEFAULT_UPDATE_WINDOW;
         if (!updateWindow.equals("off")) {
             try {
@@ -82,7 +98,21 @@ public record AssistantConfig(Path dataDir, String host, int port, Path model, i
 
     public AssistantConfig withDataDir(Path dir) {
         return new AssistantConfig(dir, host, port, model, threads, gpuLayers, contextSize, parallel, maxTokens, temperature,
-                systemPrompt, updateWindow, allowRemote, tlsKeystore, tlsKeystorePassword);
+                systemPrompt, updateWindow, allowRemote, tlsKeystore, tlsKeystorePassword, remoteHostNames);
+    }
+
+    /**
+     * The names a request's {@code Host} header may carry: localhost, any IP address (a DNS-rebinding page always
+     * arrives under a name of its own, never under an address) and, with --allow-remote, the names given there. Any
+     * other name is refused, so a page that rebinds its own name to 127.0.0.1 reaches nothing.
+     */
+    public java.util.Set<String> acceptedHostNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        names.add("localhost");
+        for (String n : remoteHostNames) names.add(n.strip().toLowerCase(java.util.Locale.ROOT));
+        String bound = host.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!bound.equals("0.0.0.0") && !bound.equals("::")) names.add(bound);
+        return java.util.Set.copyOf(names);
     }
 
     public boolean tls() { return tlsKeystore != null; }

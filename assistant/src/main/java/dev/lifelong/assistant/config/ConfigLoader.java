@@ -21,8 +21,16 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** Where the TLS keystore password may come from instead of the command line (which every user sees in ps). */
+    public static final String KEYSTORE_PASSWORD_ENV = "LIFELONG_TLS_KEYSTORE_PASSWORD";
+
     /** @param overrides values from flags, keyed like the file ({@code port}, {@code context-size}, ...); nulls ignored. */
     public static AssistantConfig load(Path dataDir, Map<String, String> overrides) {
+        return load(dataDir, overrides, System.getenv());
+    }
+
+    /** As {@link #load(Path, Map)} with the environment given ({@value #KEYSTORE_PASSWORD_ENV}). */
+    public static AssistantConfig load(Path dataDir, Map<String, String> overrides, Map<String, String> environment) {
         Map<String, String> values = new HashMap<>(readFile(dataDir.resolve(AssistantConfig.FILE_NAME)));
         overrides.forEach((k, v) -> { if (v != null) values.put(k, v); });
         String source = "(" + dataDir.resolve(AssistantConfig.FILE_NAME) + " or flag)";
@@ -41,10 +49,48 @@ public final class ConfigLoader {
                 floatValue(values, "temperature", 0.7f, source),
                 values.getOrDefault("system-prompt", AssistantConfig.DEFAULT_SYSTEM_PROMPT),
                 values.getOrDefault("update-window", AssistantConfig.DEFAULT_UPDATE_WINDOW).trim(),
-                booleanValue(values, "allow-remote", false, source),
+                !remoteHosts(values, source).isEmpty() || booleanValue(values, "allow-remote", false, source),
                 values.get("tls-keystore") == null || values.get("tls-keystore").isBlank() ? null
                         : Path.of(values.get("tls-keystore").trim()).toAbsolutePath().normalize(),
-                values.get("tls-keystore-password"));
+                keystorePassword(values, environment, source),
+                remoteHosts(values, source));
+    }
+
+    /** allow-remote is true/false, or the host names other machines use for this one (which also means true). */
+    private static java.util.List<String> remoteHosts(Map<String, String> values, String source) {
+        String v = values.get("allow-remote");
+        if (v == null || v.isBlank()) return java.util.List.of();
+        String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (Set.of("true", "yes", "on", "false", "no", "off").contains(t)) return java.util.List.of();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (String n : t.split(",")) {
+            String name = n.strip();
+            if (name.isEmpty()) continue;
+            if (!name.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+                throw new ConfigException("allow-remote must be true, false or host names separated by commas; '" + name
+                        + "' is not a host name " + source);
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /** The password given directly, else the first line of tls-keystore-password-file, else the environment variable. */
+    private static String keystorePassword(Map<String, String> values, Map<String, String> environment, String source) {
+        String direct = values.get("tls-keystore-password");
+        if (direct != null && !direct.isEmpty()) return direct;
+        String file = values.get("tls-keystore-password-file");
+        if (file != null && !file.isBlank()) {
+            Path p = Path.of(file.trim());
+            try {
+                String content = Files.readString(p, StandardCharsets.UTF_8);
+                return content.lines().findFirst().orElse("");
+            } catch (IOException e) {
+                throw new ConfigException("cannot read tls-keystore-password-file " + p + " " + source + ": " + e.getMessage());
+            }
+        }
+        String env = environment.get(KEYSTORE_PASSWORD_ENV);
+        return env == null || env.isEmpty() ? null : env;
     }
 
     static Map<String, String> readFile(Path file) {

@@ -1,6 +1,7 @@
 package dev.lifelong.assistant.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifelong.assistant.auth.LiveRequests;
 import dev.lifelong.assistant.chat.ClientGoneException;
 import dev.lifelong.assistant.update.UpdateService;
 import dev.lifelong.memory.AdapterVersion;
@@ -20,9 +21,11 @@ final class AdapterRoutes {
     private static final long STREAM_MILLIS = 10 * 60_000;
 
     private final UpdateService updates;
+    private final LiveRequests live;
 
-    AdapterRoutes(UpdateService updates) {
+    AdapterRoutes(UpdateService updates, LiveRequests live) {
         this.updates = updates;
+        this.live = live;
     }
 
     void register(RoutesConfig r) {
@@ -52,7 +55,7 @@ final class AdapterRoutes {
             java.nio.file.Path file = updates.exportBundle(user);
             try {
                 String name = "lifelong-" + AuthRoutes.caller(ctx).name() + "-" + java.time.LocalDate.now() + ".zip";
-                ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+                ctx.header("Content-Disposition", attachment(name));
                 ctx.header("Content-Length", Long.toString(java.nio.file.Files.size(file)));
                 ctx.contentType("application/zip");
                 try (var in = java.nio.file.Files.newInputStream(file)) {
@@ -95,28 +98,55 @@ final class AdapterRoutes {
         return m;
     }
 
-    /** Server-sent {@code progress} events for the caller's update jobs until the client leaves (heartbeat every 15 s). */
+    /**
+     * {@code Content-Disposition} for a download named {@code name}: an ASCII {@code filename} for old clients and the
+     * exact name as RFC 5987 {@code filename*} (UTF-8, percent-encoded), so "lifelong-张三-….zip" arrives intact.
+     */
+    static String attachment(String name) {
+        StringBuilder ascii = new StringBuilder();
+        name.codePoints().forEach(c -> ascii.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' ? (char) c : '_'));
+        StringBuilder encoded = new StringBuilder();
+        for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "!#$&+-.^_`|~".indexOf(c) >= 0) {
+                encoded.append(c);
+            } else {
+                encoded.append('%').append(String.format("%02X", (int) c));
+            }
+        }
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+    }
+
+    /**
+     * Server-sent {@code progress} events for the caller's update jobs until the client leaves (heartbeat every 15 s).
+     * The stream waits on a virtual thread (no platform thread is held); a user holds at most a few at once.
+     */
     private void progress(Context ctx) {
         long user = ConversationRoutes.userId(ctx);
-        SseStream sse = new SseStream(ctx);
-        LinkedBlockingQueue<UpdateService.Progress> queue = new LinkedBlockingQueue<>();
-        Runnable unsubscribe = updates.subscribe(p -> {
-            if (p.userId() == user) queue.add(p);
-        });
-        try {
-            sse.event("progress", updates.progress(user).orElse(null));
-            long end = System.currentTimeMillis() + STREAM_MILLIS;
-            while (System.currentTimeMillis() < end) {
-                UpdateService.Progress p = queue.poll(15, TimeUnit.SECONDS);
-                if (p == null) sse.event("heartbeat", Map.of());
-                else sse.event("progress", p);
+        try (var request = live.start(AuthRoutes.caller(ctx), LiveRequests.Kind.PROGRESS)) {
+            SseStream sse = new SseStream(ctx);
+            LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+            Object ended = new Object();
+            request.onEnd(() -> queue.add(ended));
+            Runnable unsubscribe = updates.subscribe(p -> {
+                if (p.userId() == user) queue.add(p);
+            });
+            try {
+                sse.event("progress", updates.progress(user).orElse(null));
+                long end = System.currentTimeMillis() + STREAM_MILLIS;
+                while (System.currentTimeMillis() < end) {
+                    Object p = queue.poll(15, TimeUnit.SECONDS);
+                    if (p == ended) return; // the user was removed, or the credentials were revoked
+                    if (p == null) sse.event("heartbeat", Map.of());
+                    else sse.event("progress", p);
+                }
+            } catch (ClientGoneException e) {
+                // the page was closed
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the server is stopping
+            } finally {
+                unsubscribe.run();
             }
-        } catch (ClientGoneException e) {
-            // the page was closed
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the server is stopping
-        } finally {
-            unsubscribe.run();
         }
     }
 

@@ -16,11 +16,17 @@ import java.util.Set;
 
 /**
  * Sign-in, sessions, API keys and user management, and the gate in front of every {@code /api} and {@code /v1}
- * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401; a state-changing request
- * with a cookie must echo the session's CSRF token in {@code X-CSRF-Token}, else 403.
+ * request: a session cookie or an API key ({@code Authorization: Bearer ll_…}), else 401. A request with the cookie
+ * must come from this origin (the browser's {@code Sec-Fetch-Site} and {@code Origin} say so), else 403, and a
+ * state-changing one must echo the session's CSRF token in {@code X-CSRF-Token}, else 403. A key with memory off may
+ * only chat ({@code /v1}). Sign-in takes JSON only and refuses other sites, so no page can sign a visitor's browser
+ * into another account (decision 024).
  */
 final class AuthRoutes {
     static final String COOKIE = "lifelong_session";
+    /** Marks a browser that signed in as a name before: its attempts are not locked out by others' failures. */
+    static final String DEVICE_COOKIE = "lifelong_device";
+    private static final long DEVICE_COOKIE_SECONDS = java.time.Duration.ofDays(365).toSeconds();
     private static final String CALLER = "lifelong.caller";
     private static final Set<String> PUBLIC = Set.of("/api/auth/status", "/api/auth/login");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
@@ -54,8 +60,8 @@ final class AuthRoutes {
             var body = Json.object(ctx);
             Json.allowOnly(body, "current", "new");
             Caller caller = caller(ctx);
-            accounts.changePassword(caller.userId(), Json.optionalString(body, "current").orElse(null), Json.requiredString(body, "new"));
-            // the change ended every session of the user; this browser gets a fresh one
+            accounts.changePassword(caller, Json.optionalString(body, "current").orElse(null), Json.requiredString(body, "new"));
+            // the change ended every session of the user and revoked their keys; this browser gets a fresh session
             if (caller.via() == Caller.Via.SESSION) startSession(ctx, accounts.accounts().createSession(caller.userId(), AccountService.SESSION_LIFETIME));
             ctx.status(204);
         });
@@ -106,6 +112,7 @@ final class AuthRoutes {
         if (ctx.method().name().equals("OPTIONS")) return;
         String key = bearer(ctx);
         Optional<Caller> caller = accounts.authenticate(key == null ? ctx.cookie(COOKIE) : null, key);
+        if (caller.isPresent() && caller.get().via() == Caller.Via.SESSION) refuseOtherSites(ctx);
         caller.ifPresent(c -> ctx.attribute(CALLER, c));
         if (PUBLIC.contains(path)) return;
         if (caller.isEmpty()) {
@@ -113,6 +120,10 @@ final class AuthRoutes {
             throw AuthException.unauthorized(key != null ? "invalid_api_key" : "unauthorized", key != null
                     ? "this API key is not valid (revoked, or from another installation)"
                     : "sign in, or send an API key as 'Authorization: Bearer …' (the owner's is in owner.key in the data folder)");
+        }
+        if (caller.get().chatOnly() && !path.startsWith("/v1/") && !path.equals("/api/auth/me")) {
+            throw AuthException.forbidden("key_limited_to_chat", "this API key has memory off and may only chat (/v1/…);"
+                    + " use a key with memory on, or sign in, for anything else");
         }
         if (caller.get().via() == Caller.Via.SESSION && !SAFE_METHODS.contains(ctx.method().name())) {
             String sent = ctx.header("X-CSRF-Token");
@@ -131,14 +142,44 @@ final class AuthRoutes {
         ctx.json(out);
     }
 
+    /**
+     * A cookie is sent with requests that other pages start too (another site, or another port on 127.0.0.1, which
+     * SameSite counts as the same site). Browsers say where a request comes from: {@code Sec-Fetch-Site} (anything but
+     * same-origin, or none for a typed address, is refused) and {@code Origin} (must be this server's own).
+     */
+    static void refuseOtherSites(Context ctx) {
+        String site = ctx.header("Sec-Fetch-Site");
+        String origin = ctx.header("Origin");
+        String own = ctx.scheme() + "://" + ctx.host();
+        boolean otherSite = site != null && !site.equals("same-origin") && !site.equals("none");
+        if (otherSite || (origin != null && !origin.equalsIgnoreCase(own))) {
+            throw AuthException.forbidden("cross_site", "requests from other sites are refused (" + (otherSite
+                    ? "Sec-Fetch-Site: " + site : "Origin: " + Json.abbreviate(origin)) + "); open Lifelong at " + own);
+        }
+    }
+
+    /**
+     * JSON only (a form or a text/plain fetch from another page needs no CORS preflight; application/json does), and
+     * never from another site: a page must not be able to sign its visitor into an account of its choosing.
+     */
     private void login(Context ctx) {
+        String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].strip();
+        if (!type.equalsIgnoreCase("application/json")) {
+            throw new ApiException(415, "invalid_request_error", "unsupported_media_type",
+                    "sign in with a JSON body (Content-Type: application/json)");
+        }
+        refuseOtherSites(ctx);
         var body = Json.object(ctx);
         Json.allowOnly(body, "name", "password", "key");
         String token;
         if (body.has("key")) {
-            token = accounts.loginWithKey(Json.requiredString(body, "key"), ctx.ip());
+            token = accounts.loginWithKey(Json.requiredString(body, "key"));
         } else {
-            token = accounts.login(Json.requiredString(body, "name"), Json.requiredString(body, "password"), ctx.ip());
+            String name = Json.requiredString(body, "name");
+            var signIn = accounts.login(name, Json.requiredString(body, "password"), ctx.ip(), ctx.cookie(DEVICE_COOKIE));
+            token = signIn.sessionToken();
+            ctx.res().addHeader("Set-Cookie", DEVICE_COOKIE + "=" + signIn.deviceToken() + "; Path=/api/auth/login; Max-Age="
+                    + DEVICE_COOKIE_SECONDS + "; HttpOnly; SameSite=Strict" + (secureCookies ? "; Secure" : ""));
         }
         startSession(ctx, token);
         Caller c = accounts.authenticate(token, null).orElseThrow();
@@ -146,7 +187,7 @@ final class AuthRoutes {
     }
 
     private void startSession(Context ctx, String token) {
-        ctx.header("Set-Cookie", cookie(token, AccountService.SESSION_LIFETIME.toSeconds()));
+        ctx.res().addHeader("Set-Cookie", cookie(token, AccountService.SESSION_LIFETIME.toSeconds()));
     }
 
     private String cookie(String value, long maxAge) {

@@ -1,5 +1,6 @@
 package dev.lifelong.assistant.http;
 
+import dev.lifelong.assistant.auth.LiveRequests;
 import dev.lifelong.assistant.chat.ChatEvents;
 import dev.lifelong.assistant.chat.ChatService;
 import dev.lifelong.assistant.runtime.PromptTooLongException;
@@ -12,8 +13,12 @@ import java.util.Map;
 /** The web UI's conversation API; thin handlers over {@link ChatService}. */
 final class ConversationRoutes {
     private final ChatService chat;
+    private final LiveRequests live;
 
-    ConversationRoutes(ChatService chat) { this.chat = chat; }
+    ConversationRoutes(ChatService chat, LiveRequests live) {
+        this.chat = chat;
+        this.live = live;
+    }
 
     void register(RoutesConfig r) {
         r.get("/api/conversations", ctx -> ctx.json(chat.list(userId(ctx)).stream().map(Dto::conversation).toList()));
@@ -27,12 +32,22 @@ final class ConversationRoutes {
         r.post("/api/conversations/{id}/messages", ctx -> {
             String content = Json.requiredString(Json.objectWith(ctx, "content"), "content");
             long id = id(ctx);
-            chat.send(userId(ctx), id, content, events(ctx));
+            try (var request = live.start(AuthRoutes.caller(ctx), LiveRequests.Kind.ANSWER)) {
+                chat.send(userId(ctx), id, content, events(ctx), request.cancellation());
+            }
         });
-        r.post("/api/conversations/{id}/regenerate", ctx -> chat.regenerate(userId(ctx), id(ctx), events(ctx)));
+        r.post("/api/conversations/{id}/regenerate", ctx -> {
+            long id = id(ctx);
+            try (var request = live.start(AuthRoutes.caller(ctx), LiveRequests.Kind.ANSWER)) {
+                chat.regenerate(userId(ctx), id, events(ctx), request.cancellation());
+            }
+        });
         r.post("/api/conversations/{id}/edit", ctx -> {
             String content = Json.requiredString(Json.objectWith(ctx, "content"), "content");
-            chat.edit(userId(ctx), id(ctx), content, events(ctx));
+            long id = id(ctx);
+            try (var request = live.start(AuthRoutes.caller(ctx), LiveRequests.Kind.ANSWER)) {
+                chat.edit(userId(ctx), id, content, events(ctx), request.cancellation());
+            }
         });
         r.post("/api/messages/{id}/correction", ctx -> {
             String correction = Json.requiredString(Json.objectWith(ctx, "correction"), "correction");
@@ -62,15 +77,14 @@ final class ConversationRoutes {
             if (!f.equals("title") && !f.equals("private")) throw ApiException.badRequest("unknown_field", "unknown field '" + f + "'; give title and/or private");
         }
         if (!body.has("title") && !body.has("private")) throw ApiException.badRequest("missing_field", "give title and/or private");
-        long user = userId(ctx);
-        long id = id(ctx);
-        dev.lifelong.memory.Conversation c = null;
-        if (body.has("title")) c = chat.rename(user, id, Json.requiredString(body, "title"));
+        // every field is checked before anything changes, then both change in one transaction
+        String title = body.has("title") ? Json.requiredString(body, "title") : null;
+        Boolean isPrivate = null;
         if (body.has("private")) {
             if (!body.get("private").isBoolean()) throw ApiException.badRequest("invalid_value", "private must be true or false");
-            c = chat.setPrivate(user, id, body.get("private").asBoolean());
+            isPrivate = body.get("private").asBoolean();
         }
-        ctx.json(Dto.conversation(c));
+        ctx.json(Dto.conversation(chat.update(userId(ctx), id(ctx), title, isPrivate)));
     }
 
     /** The signed-in user (session or API key); the gate in {@link AuthRoutes} has checked it. */

@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
 public final class LifelongServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LifelongServer.class);
     public static final long MAX_REQUEST_BYTES = 1 << 20;
+    /**
+     * A request body that arrives slower than this on average is cut off with 408 (Jetty checks at each read): a body
+     * sent a byte at a time must not keep a request open for hours. Any real client, even on a poor network, is faster.
+     */
+    static final long MIN_REQUEST_BYTES_PER_SECOND = 256;
     private static final String ERROR_WRITTEN = "lifelong.errorWritten";
 
     private final Javalin app;
@@ -32,16 +37,18 @@ public final class LifelongServer implements AutoCloseable {
             java.util.function.Supplier<dev.lifelong.memory.retrieval.MemoryService> memory,
             dev.lifelong.memory.MessageStore messages, GenerationOptions apiDefaults,
             dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts,
-            Tls tls) {
+            Tls tls, java.util.Set<String> hostNames) {
         AuthRoutes authRoutes = new AuthRoutes(accounts, tls != null);
         ModelRoutes modelRoutes = new ModelRoutes(models, updates == null ? java.util.Optional::empty : updates::trainingReport);
         MemoryRoutes memoryRoutes = new MemoryRoutes(memory, messages, chat.settings());
-        ConversationRoutes conversationRoutes = new ConversationRoutes(chat);
-        OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults, chat);
-        AdapterRoutes adapterRoutes = updates == null ? null : new AdapterRoutes(updates);
+        ConversationRoutes conversationRoutes = new ConversationRoutes(chat, accounts.live());
+        OpenAiRoutes openAi = new OpenAiRoutes(models, apiDefaults, chat, accounts.live());
+        AdapterRoutes adapterRoutes = updates == null ? null : new AdapterRoutes(updates, accounts.live());
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_REQUEST_BYTES;
+            config.jetty.threadPool = requestThreads();
+            config.jetty.modifyHttpConfiguration(http -> http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND));
             config.jetty.host = host;
             config.jetty.port = port;
             config.staticFiles.add(files -> {
@@ -51,6 +58,9 @@ public final class LifelongServer implements AutoCloseable {
             });
             config.staticFiles.enableWebjars();
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            config.jetty.modifyServletContextHandler(context -> context.addFilter(
+                    new org.eclipse.jetty.ee10.servlet.FilterHolder(new RequestGuard(hostNames)), "/*",
+                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
             if (tls != null) config.jetty.addConnector((server, httpConfig) -> tls.connector(server, httpConfig, host, port));
             authRoutes.register(config.routes);
             modelRoutes.register(config.routes);
@@ -72,9 +82,13 @@ public final class LifelongServer implements AutoCloseable {
             config.routes.exception(ChatException.class, (e, ctx) -> {
                 switch (e.kind()) {
                     case INVALID -> error(ctx, 400, "invalid_request_error", "invalid_request", e.getMessage());
-                    case NOT_FOUND -> error(ctx, 404, "not_found_error", "conversation_not_found", e.getMessage());
+                    case NOT_FOUND -> error(ctx, 404, "not_found_error", e.code(), e.getMessage());
                     case CONFLICT -> error(ctx, 409, "invalid_request_error", "busy", e.getMessage());
                 }
+            });
+            config.routes.exception(dev.lifelong.assistant.runtime.GenerationQueue.Busy.class, (e, ctx) -> {
+                ctx.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+                error(ctx, 429, "rate_limit_error", e.userLimit() ? "too_many_answers" : "server_busy", e.getMessage());
             });
             config.routes.exception(ModelNotLoadedException.class, (e, ctx) -> error(ctx, 503, "model_not_loaded", "model_not_loaded", e.getMessage()));
             config.routes.exception(ModelLoadException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", "model_invalid", e.getMessage()));
@@ -86,6 +100,19 @@ public final class LifelongServer implements AutoCloseable {
                 error(ctx, e.getStatus(), e.getStatus() >= 500 ? "server_error" : "invalid_request_error", code, msg);
             });
             config.routes.exception(Exception.class, (e, ctx) -> {
+                // Jetty's verdict while the body was read: too slow (408, the minimum data rate) or malformed
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof org.eclipse.jetty.io.EofException) {
+                        // the client closed the connection before its body was complete: nobody to answer, nothing wrong here
+                        error(ctx, 400, "invalid_request_error", "request_incomplete", "the request body ended early");
+                        return;
+                    }
+                    if (c instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+                        error(ctx, http.getCode(), "invalid_request_error", http.getCode() == 408 ? "request_timeout" : "http_" + http.getCode(),
+                                http.getCode() == 408 ? "the request body arrived too slowly" : String.valueOf(http.getReason()));
+                        return;
+                    }
+                }
                 log.error("Unexpected error on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "server_error", "internal_error", "internal error: " + e.getMessage());
             });
@@ -102,6 +129,20 @@ public final class LifelongServer implements AutoCloseable {
         });
         app.start();
         return new LifelongServer(app);
+    }
+
+    /**
+     * Jetty's selectors and acceptors on a small pool of platform threads; every request handler on a virtual thread
+     * of its own. A handler that waits (for a request body that trickles in, for the next token, on a progress stream)
+     * then holds no platform thread, so no number of slow clients can leave the others without a thread. Native calls
+     * that block for long (generating, loading a model) run on platform threads of their own (GenerationQueue,
+     * LlamaRuntime.load), never on a request's virtual thread (decision 024).
+     */
+    private static org.eclipse.jetty.util.thread.QueuedThreadPool requestThreads() {
+        var pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(64, 4);
+        pool.setName("lifelong-http");
+        pool.setVirtualThreadsExecutor(org.eclipse.jetty.util.VirtualThreads.getNamedVirtualThreadsExecutor("lifelong-request-"));
+        return pool;
     }
 
     private static void error(Context ctx, int status, String type, String code, String message) {

@@ -26,7 +26,7 @@ final class ModelRoutes {
 
     void register(RoutesConfig r) {
         r.get("/healthz", this::health);
-        r.get("/api/status", ctx -> ctx.json(status()));
+        r.get("/api/status", ctx -> ctx.json(status(AuthRoutes.caller(ctx).isOwner())));
         r.post("/api/model", ctx -> { requireOwner(ctx); load(ctx); });
         r.post("/api/model/download", ctx -> { requireOwner(ctx); download(ctx); });
     }
@@ -38,26 +38,28 @@ final class ModelRoutes {
         }
     }
 
+    /** Open to anyone who can reach the port, so it says whether a model is loaded and nothing about files. */
     private void health(Context ctx) {
         ModelStatus s = models.status();
         if (s.loaded()) {
             ctx.json(Map.of("status", "ok", "model", s.name()));
         } else {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", "no_model");
-            body.put("error", s.error());
-            ctx.status(503).json(body);
+            ctx.status(503).json(Map.of("status", "no_model"));
         }
     }
 
-    Map<String, Object> status() {
+    /**
+     * The model's file path and load errors (which name files) are for the owner, who chose them; members see the
+     * model's name and whether one is loaded.
+     */
+    Map<String, Object> status(boolean owner) {
         ModelStatus s = models.status();
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("loaded", s.loaded());
         model.put("name", s.name());
-        model.put("path", s.path());
+        model.put("path", owner ? s.path() : null);
         model.put("demo", s.demo());
-        model.put("error", s.error());
+        model.put("error", s.error() == null ? null : owner ? s.error() : "no model is loaded; the owner of this installation chooses one");
         if (s.loaded()) {
             // chats and trains / chats but cannot be trained (why) / training does not fit in memory now
             training.get().ifPresent(r -> {
@@ -70,7 +72,8 @@ final class ModelRoutes {
         body.put("version", VERSION);
         body.put("model", model);
         body.put("choices", choices(models.choices()));
-        body.put("download", s.download());
+        body.put("download", s.download() == null || owner ? s.download()
+                : new ModelStatus.DownloadState(s.download().id(), s.download().state(), s.download().bytes(), s.download().total(), null));
         return body;
     }
 
@@ -101,11 +104,13 @@ final class ModelRoutes {
         }
         if (!path.isAbsolute()) throw ApiException.badRequest("invalid_path", "give an absolute path, e.g. /home/me/models/model.gguf");
         try {
-            models.load(path);
+            models.loadUnlessBusy(path);
         } catch (ModelLoadException e) {
             throw ApiException.badRequest("model_invalid", e.getMessage());
+        } catch (ModelManager.LoadInProgressException e) {
+            throw new ApiException(409, "invalid_request_error", "model_loading", e.getMessage());
         }
-        ctx.json(status());
+        ctx.json(status(true));
     }
 
     private void download(Context ctx) {
@@ -117,6 +122,6 @@ final class ModelRoutes {
         } catch (IllegalStateException e) {
             throw new ApiException(409, "invalid_request_error", "download_running", e.getMessage());
         }
-        ctx.status(202).json(status());
+        ctx.status(202).json(status(true));
     }
 }

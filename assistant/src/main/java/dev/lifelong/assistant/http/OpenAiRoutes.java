@@ -2,6 +2,8 @@ package dev.lifelong.assistant.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lifelong.assistant.auth.AuthException;
+import dev.lifelong.assistant.auth.LiveRequests;
 import dev.lifelong.assistant.chat.ClientGoneException;
 import dev.lifelong.assistant.model.ModelManager;
 import dev.lifelong.assistant.runtime.Cancellation;
@@ -28,11 +30,13 @@ final class OpenAiRoutes {
     private final ModelManager models;
     private final GenerationOptions defaults;
     private final dev.lifelong.assistant.chat.ChatService chat;
+    private final LiveRequests live;
 
-    OpenAiRoutes(ModelManager models, GenerationOptions defaults, dev.lifelong.assistant.chat.ChatService chat) {
+    OpenAiRoutes(ModelManager models, GenerationOptions defaults, dev.lifelong.assistant.chat.ChatService chat, LiveRequests live) {
         this.models = models;
         this.defaults = defaults;
         this.chat = chat;
+        this.live = live;
     }
 
     void register(RoutesConfig r) {
@@ -127,6 +131,8 @@ final class OpenAiRoutes {
     private void chatCompletions(Context ctx) {
         Request req = parse(Json.object(ctx));
         ModelManager.Loaded loaded = models.require();
+        // a prompt that cannot fit is refused before it costs any tokenizing (1 MiB took 1.7 s of CPU)
+        loaded.runtime().refuseIfCertainlyTooLong(req.turns().stream().mapToLong(t -> t.content().length()).sum());
         if (!req.model().equals(DEFAULT_MODEL_ID) && !req.model().equals(loaded.id())) {
             throw new ApiException(404, "invalid_request_error", "model_not_found",
                     "The model '" + req.model() + "' does not exist; use \"default\" or an id from GET /v1/models");
@@ -140,12 +146,22 @@ final class OpenAiRoutes {
         // the key's own switch (set in the UI per key) and the request header must both allow memory
         boolean remember = (header == null || header.equalsIgnoreCase("on")) && AuthRoutes.caller(ctx).keyMemory();
         long user = ConversationRoutes.userId(ctx);
+        try (var ticket = chat.queue().admit(user); var request = live.start(AuthRoutes.caller(ctx), LiveRequests.Kind.ANSWER)) {
+            answer(ctx, req, loaded, user, remember, id, created, ticket, request);
+        }
+    }
+
+    private void answer(Context ctx, Request req, ModelManager.Loaded loaded, long user, boolean remember, String id, long created,
+            dev.lifelong.assistant.runtime.GenerationQueue.Ticket ticket, LiveRequests.Live request) {
+        Cancellation cancellation = request.cancellation();
         // The user's own adapter answers API requests too (the lifelong loop's hot swap covers both doors).
         var serving = chat.servingFor(user, loaded);
         List<ChatTurn> turns = chat.withMemories(user, serving.runtime(), req.turns(), req.options().maxTokens(), remember);
         String question = lastUser(req.turns());
         if (!req.stream()) {
-            GenerationResult r = serving.runtime().generate(turns, req.options(), serving.adapter(), piece -> { }, new Cancellation());
+            GenerationResult r = chat.generate(ticket, serving, turns, req.options(), piece -> { }, cancellation);
+            // what was cut off because the caller's credentials ended is neither answered nor remembered
+            if (request.endedBecause() != null) throw AuthException.unauthorized("credentials_ended", request.endedBecause());
             chat.rememberApiExchange(user, question, r.text(), remember);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
@@ -163,8 +179,12 @@ final class OpenAiRoutes {
         SseStream sse = new SseStream(ctx);
         try {
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("role", "assistant", "content", ""), null)));
-            GenerationResult r = serving.runtime().generate(turns, req.options(), serving.adapter(),
-                    piece -> sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("content", piece), null))), new Cancellation());
+            GenerationResult r = chat.generate(ticket, serving, turns, req.options(),
+                    piece -> sse.data(Json.write(chunk(id, created, loaded.id(), Map.of("content", piece), null))), cancellation);
+            if (request.endedBecause() != null) {
+                sse.data(Json.write(Dto.error("authentication_error", "credentials_ended", request.endedBecause())));
+                return;
+            }
             chat.rememberApiExchange(user, question, r.text(), remember);
             sse.data(Json.write(chunk(id, created, loaded.id(), Map.of(), finishReason(r))));
             if (req.includeUsage()) {

@@ -15,21 +15,24 @@ import java.nio.charset.StandardCharsets;
  */
 final class SseStream {
     private final Context ctx;
-    private OutputStream out;
+    // a lock rather than synchronized: a virtual thread blocked in a write to a slow client must not pin its carrier
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private volatile OutputStream out;
 
     SseStream(Context ctx) { this.ctx = ctx; }
 
-    synchronized void event(String event, Object data) {
+    void event(String event, Object data) {
         write((event == null ? "" : "event: " + event + "\n") + "data: " + Json.write(data) + "\n\n");
     }
 
-    synchronized void data(String rawData) {
+    void data(String rawData) {
         write("data: " + rawData + "\n\n");
     }
 
     boolean started() { return out != null; }
 
     private void write(String frame) {
+        lock.lock();
         try {
             if (out == null) {
                 HttpServletResponse res = ctx.res();
@@ -43,6 +46,8 @@ final class SseStream {
             out.flush();
         } catch (IOException e) {
             throw new ClientGoneException(e);
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -37,7 +37,8 @@ public final class ModelManager implements AutoCloseable {
     private final AtomicReference<Loaded> current = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<ModelStatus.DownloadState> download = new AtomicReference<>();
-    private final Object loadLock = new Object();
+    // a lock, not a monitor: a virtual thread waiting for it parks instead of pinning its carrier
+    private final java.util.concurrent.locks.ReentrantLock loadLock = new java.util.concurrent.locks.ReentrantLock();
 
     public ModelManager(RuntimeOptions options, ModelCatalog catalog, ModelStore store, Path seedling, ModelDownloader downloader) {
         this.options = options;
@@ -61,31 +62,56 @@ public final class ModelManager implements AutoCloseable {
 
     public List<CatalogEntry> choices() { return catalog.entries(); }
 
+    /** How models are loaded here (threads, context size, parallel slots). */
+    public RuntimeOptions runtimeOptions() { return options; }
+
     public ModelStore store() { return store; }
 
     public Path seedlingPath() { return seedling; }
 
     /** Validates and loads a model file, replacing the current one. Throws {@link ModelLoadException} with a clear message. */
     public Loaded load(Path file) {
+        loadLock.lock();
+        try {
+            return loadLocked(file);
+        } finally {
+            loadLock.unlock();
+        }
+    }
+
+    /** Another load is running: the caller may try again when it is done. */
+    public static final class LoadInProgressException extends IllegalStateException {
+        LoadInProgressException() { super("another model is being loaded; try again when it is done"); }
+    }
+
+    /** As {@link #load}, but refuses at once while another load runs instead of queueing behind it. */
+    public Loaded loadUnlessBusy(Path file) {
+        if (!loadLock.tryLock()) throw new LoadInProgressException();
+        try {
+            return loadLocked(file);
+        } finally {
+            loadLock.unlock();
+        }
+    }
+
+    private Loaded loadLocked(Path file) {
         Path path = file.toAbsolutePath().normalize();
-        synchronized (loadLock) {
-            try {
-                ModelInfo info = ModelFiles.check(path);
-                LlamaRuntime runtime = LlamaRuntime.load(path, options);
-                boolean demo = path.equals(seedling);
-                Loaded loaded = new Loaded(runtime, info, modelId(info, path, demo), demo);
-                Loaded old = current.getAndSet(loaded);
-                lastError.set(null);
-                if (old != null) retire(old.runtime());
-                return loaded;
-            } catch (ModelLoadException e) {
-                lastError.set(e.getMessage());
-                throw e;
-            } catch (RuntimeException e) {
-                String msg = "could not load " + path + ": " + e.getMessage();
-                lastError.set(msg);
-                throw new ModelLoadException(msg, e);
-            }
+        try {
+            ModelInfo info = ModelFiles.check(path);
+            LlamaRuntime runtime = LlamaRuntime.load(path, options);
+            boolean demo = path.equals(seedling);
+            Loaded loaded = new Loaded(runtime, info, modelId(info, path, demo), demo);
+            Loaded old = current.getAndSet(loaded);
+            lastError.set(null);
+            if (old != null) retire(old.runtime());
+            return loaded;
+        } catch (ModelLoadException e) {
+            lastError.set(e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            String msg = "could not load " + path + ": " + e.getMessage();
+            lastError.set(msg);
+            throw new ModelLoadException(msg, e);
         }
     }
 

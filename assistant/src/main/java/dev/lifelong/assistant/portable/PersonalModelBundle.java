@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lifelong.gguf.GgufReader;
+import dev.lifelong.lora.GgufLoraReader;
+import dev.lifelong.lora.TransformerConfig;
 import dev.lifelong.lora.data.DatasetFiles;
 import dev.lifelong.memory.AdapterVersion;
 import dev.lifelong.memory.AdapterVersionStore;
@@ -175,22 +177,58 @@ public final class PersonalModelBundle {
 
     // ------------------------------------------------------------------ import
 
+    /** manifest.json: read first, before anything else is inflated. */
+    static final long MAX_MANIFEST_BYTES = 1 << 20;
+    /** adapter.gguf: written to disk as it is inflated, never held in memory. */
+    static final long MAX_ADAPTER_BYTES = 2L << 30;
+    /** The data entries together (they are parsed in memory), after decompression. */
+    static final long MAX_DATA_BYTES = 256L << 20;
+    /**
+     * An entry that inflates to more than this many times its compressed size is refused unless tiny: real data
+     * compresses 3–20×; a zip bomb a thousandfold.
+     */
+    static final long MAX_COMPRESSION_RATIO = 100;
+
+    /** The API's limits for imported fields (the same as for what a user can type), by table.column. */
+    static final Map<String, Integer> FIELD_LIMITS = Map.of(
+            "conversations.title", dev.lifelong.assistant.chat.ChatService.MAX_TITLE_CHARS,
+            "messages.content", (int) dev.lifelong.assistant.http.LifelongServer.MAX_REQUEST_BYTES,
+            "memories.text", dev.lifelong.memory.MemoryStore.MAX_TEXT_CHARS,
+            "feedback.correction", dev.lifelong.memory.MemoryStore.MAX_TEXT_CHARS,
+            "training_examples.messages", (int) dev.lifelong.assistant.http.LifelongServer.MAX_REQUEST_BYTES,
+            "adapter_versions.report", 1 << 20,
+            "adapter_versions.reason", 4_000,
+            "user_settings.value", 4_000);
+    /** Any other text field (names, states, checksums, dates). */
+    static final int OTHER_FIELD_LIMIT = 200;
+
     /**
      * Checks the bundle and creates its user here (as {@code asName}, or the name in the bundle). Refuses, with the
-     * reason, unknown format versions, entries outside the bundle (zip-slip) or unknown to it, oversized entries,
-     * checksum mismatches, and an adapter trained on another base model than {@code baseModel}. Everything lands in one
-     * transaction; the adapter file is written first and removed again if that transaction fails.
+     * reason, unknown format versions, entries outside the bundle (zip-slip) or unknown to it, oversized or
+     * suspiciously compressed entries (all before anything is inflated but the manifest), checksum mismatches, fields
+     * beyond the API's limits, and an adapter that is not a LoRA adapter of {@code baseModel}'s shape or was trained on
+     * another base. Everything lands in one transaction; the adapter file is moved into place first and removed again
+     * if that transaction fails.
      */
     public static ImportSummary importBundle(Database db, Path dataDir, Path bundle, Path baseModel, String asName) {
         removeOrphanedAdapterFolders(db, dataDir);
-        Map<String, byte[]> entries = readVerified(bundle);
+        Verified verified = readVerified(bundle, dataDir);
+        try {
+            return importVerified(db, dataDir, verified, baseModel, asName);
+        } finally {
+            verified.deleteAdapter();
+        }
+    }
+
+    private static ImportSummary importVerified(Database db, Path dataDir, Verified verified, Path baseModel, String asName) {
+        Map<String, byte[]> entries = verified.entries();
         JsonNode manifest;
         try {
             manifest = JSON.readTree(entries.get("manifest.json"));
         } catch (IOException e) {
             throw new IllegalArgumentException("manifest.json is not valid JSON: " + e.getMessage());
         }
-        boolean hasAdapter = entries.containsKey("adapter.gguf") && manifest.path("adapter").isObject();
+        boolean hasAdapter = verified.adapter() != null && manifest.path("adapter").isObject();
         if (hasAdapter) {
             String wanted = manifest.path("base").path("sha256").asText("");
             String here = baseModel == null ? null : DatasetFiles.sha256(baseModel);
@@ -201,6 +239,7 @@ public final class PersonalModelBundle {
                         + (baseModel == null ? "has no model" : "serves " + baseModel.getFileName() + " (sha256 " + here + ")")
                         + ". Install that base model (./lifelong models pull, or --model FILE) and import again");
             }
+            requireAdapterOf(verified.adapter(), baseModel);
         }
         String name = asName != null ? asName : manifest.path("user").asText("");
         Map<String, List<Map<String, Object>>> rows = new LinkedHashMap<>();
@@ -229,13 +268,14 @@ public final class PersonalModelBundle {
         } catch (IOException | ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("the bundle's data is malformed: " + e.getMessage());
         }
+        requireWithinLimits(rows);
         int adapterVersion = manifest.path("adapter").path("version").asInt(-1);
         List<Path> written = new ArrayList<>();
         try {
             UserArchive.Imported done = UserArchive.importUser(db, name, rows, (userId, row) -> {
-                if (!hasAdapter || versionOf(row.get("version")) != adapterVersion || !"promoted".equals(row.get("state"))) return null;
+                if (!hasAdapter || !written.isEmpty() || versionOf(row.get("version")) != adapterVersion || !"promoted".equals(row.get("state"))) return null;
                 Path rel = Path.of("adapters", "user-" + userId, "v" + adapterVersion + ".gguf");
-                writeAtomically(dataDir.resolve(rel), entries.get("adapter.gguf"));
+                moveAtomically(verified.adapter(), dataDir.resolve(rel));
                 written.add(dataDir.resolve(rel));
                 // fault injection for the crash test: die with the file in place and the transaction not committed
                 if ("import".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
@@ -254,10 +294,47 @@ public final class PersonalModelBundle {
         }
     }
 
+    /** The adapter must be a LoRA adapter (GGUF) whose tensors fit the base model; read in full, as llama.cpp will. */
+    static void requireAdapterOf(Path adapter, Path baseModel) {
+        try (var base = GgufReader.read(baseModel)) {
+            GgufLoraReader.read(adapter, TransformerConfig.from(base), 0);
+        } catch (RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage().replace(adapter.toString(), "adapter.gguf");
+            throw new IllegalArgumentException("adapter.gguf is not a usable LoRA adapter for " + baseModel.getFileName() + ": " + why);
+        }
+    }
+
+    /** Every text field within the API's limit for it, so that nothing imported could not have been typed here. */
+    static void requireWithinLimits(Map<String, List<Map<String, Object>>> rows) {
+        for (var table : rows.entrySet()) {
+            int n = 0;
+            for (Map<String, Object> row : table.getValue()) {
+                n++;
+                for (var field : row.entrySet()) {
+                    if (!(field.getValue() instanceof String text)) continue;
+                    String key = table.getKey() + "." + field.getKey();
+                    int limit = FIELD_LIMITS.getOrDefault(key, OTHER_FIELD_LIMIT);
+                    if (text.length() > limit) {
+                        throw new IllegalArgumentException(key + " of row " + n + " is " + text.length() + " characters long;"
+                                + " the limit is " + limit + " (as for anything entered here)");
+                    }
+                }
+            }
+        }
+        for (Map<String, Object> m : rows.getOrDefault("memories", List.of())) {
+            Object text = m.get("text");
+            if (!(text instanceof String t) || t.isBlank()) throw new IllegalArgumentException("memories.json holds a memory without text");
+            try {
+                dev.lifelong.memory.MemoryKind.fromWire(String.valueOf(m.get("kind")));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("memories.json: " + e.getMessage());
+            }
+        }
+    }
+
     /**
-     * An import killed after writing its adapter file but before its transaction committed leaves a folder
-     * {@code adapters/user-N} for a user N that does not exist; the next import removes such folders first (a user id
-     * can be given out again, and must not inherit them).
+     * An import that was killed after writing its adapter file but before its transaction committed leaves a folder
+     * {@code adapters/user-N} for a user N that does not exist; the next import removes such folders first.
      */
     static void removeOrphanedAdapterFolders(Database db, Path dataDir) {
         Path adapters = dataDir.resolve("adapters");
@@ -284,12 +361,32 @@ public final class PersonalModelBundle {
         return (Map<String, Object>) o;
     }
 
-    /** Every entry, size-limited and checksum-verified; throws IllegalArgumentException with the reason. */
-    static Map<String, byte[]> readVerified(Path bundle) {
+    /** The data entries in memory, and the adapter (if any) in a temporary file of the data folder. */
+    record Verified(Map<String, byte[]> entries, Path adapter) {
+        void deleteAdapter() {
+            if (adapter == null) return;
+            try {
+                Files.deleteIfExists(adapter);
+            } catch (IOException ignored) {
+                // a stray temporary file in the data folder; the next import does not read it
+            }
+        }
+    }
+
+    /**
+     * Every entry, size-limited and checksum-verified; throws IllegalArgumentException with the reason. What the zip's
+     * directory says (names, sizes, compression) is checked and the manifest is read before any other entry is
+     * inflated; no entry is read past its limit, whatever its header says, so memory stays bounded.
+     */
+    static Verified readVerified(Path bundle, Path scratchDir) {
         if (!Files.isRegularFile(bundle)) throw new IllegalArgumentException(bundle + " does not exist");
         Map<String, byte[]> entries = new LinkedHashMap<>();
+        Path adapter = null;
+        boolean ok = false;
         try (ZipFile zip = new ZipFile(bundle.toFile())) {
+            Map<String, ZipEntry> byName = new LinkedHashMap<>();
             var it = zip.entries();
+            long dataBytes = 0;
             while (it.hasMoreElements()) {
                 ZipEntry e = it.nextElement();
                 String n = e.getName();
@@ -297,56 +394,126 @@ public final class PersonalModelBundle {
                     throw new IllegalArgumentException("refusing entry '" + n + "': a path outside the bundle (zip-slip)");
                 }
                 if (!ENTRIES.contains(n)) throw new IllegalArgumentException("refusing unknown entry '" + n + "'");
-                if (entries.containsKey(n)) throw new IllegalArgumentException("entry '" + n + "' appears twice");
-                long max = maxEntryBytes();
+                if (byName.containsKey(n)) throw new IllegalArgumentException("entry '" + n + "' appears twice");
+                if (e.getSize() > 1 << 20 && e.getCompressedSize() >= 0 && e.getSize() > MAX_COMPRESSION_RATIO * Math.max(1, e.getCompressedSize())) {
+                    throw new IllegalArgumentException("entry '" + n + "' would inflate " + (e.getSize() / Math.max(1, e.getCompressedSize()))
+                            + " times its compressed size (a zip bomb?); refusing it");
+                }
+                long max = limitOf(n);
                 if (e.getSize() > max) throw new IllegalArgumentException("entry '" + n + "' is larger than " + max + " bytes");
-                try (InputStream in = zip.getInputStream(e)) {
-                    byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max + 1));
-                    if (data.length > max) throw new IllegalArgumentException("entry '" + n + "' is larger than " + max + " bytes");
-                    entries.put(n, data);
+                if (!n.equals("adapter.gguf") && e.getSize() > 0) dataBytes += e.getSize();
+                byName.put(n, e);
+            }
+            if (dataBytes > MAX_DATA_BYTES) {
+                throw new IllegalArgumentException("the bundle's data entries are larger than " + MAX_DATA_BYTES + " bytes together");
+            }
+            ZipEntry manifestEntry = byName.get("manifest.json");
+            if (manifestEntry == null) throw new IllegalArgumentException("not a Lifelong personal model (no manifest.json)");
+            JsonNode manifest;
+            byte[] manifestBytes = read(zip, manifestEntry, limitOf("manifest.json"));
+            entries.put("manifest.json", manifestBytes);
+            try {
+                manifest = JSON.readTree(manifestBytes);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("manifest.json is not valid JSON: " + e.getMessage());
+            }
+            int format = manifest.path("format").asInt(-1);
+            if (format != FORMAT) {
+                throw new IllegalArgumentException("unknown bundle format version " + manifest.path("format") + "; this Lifelong reads version " + FORMAT);
+            }
+            JsonNode sums = manifest.path("entries");
+            for (String required : List.of("metrics.json", "memories.json", "conversations.jsonl", "training.jsonl", "feedback.json", "settings.json")) {
+                if (!byName.containsKey(required)) throw new IllegalArgumentException("the bundle lacks " + required);
+            }
+            for (String n : byName.keySet()) {
+                if (!n.equals("manifest.json") && sums.path(n).asText(null) == null) {
+                    throw new IllegalArgumentException("entry '" + n + "' has no checksum in manifest.json");
                 }
             }
+            for (var listed = sums.fieldNames(); listed.hasNext(); ) {
+                String n = listed.next();
+                if (!byName.containsKey(n)) throw new IllegalArgumentException("the bundle lacks " + n + " (listed in manifest.json)");
+            }
+            // only now is anything else inflated, each entry no further than its limit
+            long read = 0;
+            for (var e : byName.entrySet()) {
+                String n = e.getKey();
+                if (n.equals("manifest.json")) continue;
+                String actual;
+                if (n.equals("adapter.gguf")) {
+                    adapter = Files.createTempFile(scratchDir, ".import-", ".gguf");
+                    actual = copy(zip, e.getValue(), adapter, MAX_ADAPTER_BYTES);
+                } else {
+                    byte[] data = read(zip, e.getValue(), Math.min(limitOf(n), MAX_DATA_BYTES - read));
+                    read += data.length;
+                    entries.put(n, data);
+                    actual = sha256(data);
+                }
+                if (!sums.path(n).asText().equals(actual)) {
+                    throw new IllegalArgumentException("entry '" + n + "' does not match its checksum (damaged or changed)");
+                }
+            }
+            ok = true;
+            return new Verified(entries, adapter);
         } catch (java.util.zip.ZipException e) {
             throw new IllegalArgumentException(bundle + " is not a readable zip file: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + bundle + ": " + e.getMessage(), e);
+        } finally {
+            if (!ok && adapter != null) new Verified(entries, adapter).deleteAdapter();
         }
-        byte[] manifestBytes = entries.get("manifest.json");
-        if (manifestBytes == null) throw new IllegalArgumentException("not a Lifelong personal model (no manifest.json)");
-        JsonNode manifest;
-        try {
-            manifest = JSON.readTree(manifestBytes);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("manifest.json is not valid JSON: " + e.getMessage());
-        }
-        int format = manifest.path("format").asInt(-1);
-        if (format != FORMAT) {
-            throw new IllegalArgumentException("unknown bundle format version " + manifest.path("format") + "; this Lifelong reads version " + FORMAT);
-        }
-        JsonNode sums = manifest.path("entries");
-        for (String required : List.of("metrics.json", "memories.json", "conversations.jsonl", "training.jsonl", "feedback.json", "settings.json")) {
-            if (!entries.containsKey(required)) throw new IllegalArgumentException("the bundle lacks " + required);
-        }
-        for (var e : entries.entrySet()) {
-            if (e.getKey().equals("manifest.json")) continue;
-            String expected = sums.path(e.getKey()).asText(null);
-            if (expected == null) throw new IllegalArgumentException("entry '" + e.getKey() + "' has no checksum in manifest.json");
-            if (!expected.equals(sha256(e.getValue()))) {
-                throw new IllegalArgumentException("entry '" + e.getKey() + "' does not match its checksum (damaged or changed)");
-            }
-        }
-        for (var it = sums.fieldNames(); it.hasNext(); ) {
-            String listed = it.next();
-            if (!entries.containsKey(listed)) throw new IllegalArgumentException("the bundle lacks " + listed + " (listed in manifest.json)");
-        }
-        return entries;
     }
 
-    static void writeAtomically(Path file, byte[] bytes) {
+    /** How many bytes an entry may inflate to. */
+    static long limitOf(String entry) {
+        return switch (entry) {
+            case "manifest.json" -> Math.min(MAX_MANIFEST_BYTES, maxEntryBytes());
+            case "adapter.gguf" -> Math.min(MAX_ADAPTER_BYTES, maxEntryBytes());
+            default -> Math.min(MAX_DATA_BYTES, maxEntryBytes());
+        };
+    }
+
+    /** The entry's bytes, refusing it as soon as it passes {@code max} (a header can lie about the size). */
+    private static byte[] read(ZipFile zip, ZipEntry e, long max) throws IOException {
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, max + 1));
+            if (data.length > max) throw new IllegalArgumentException("entry '" + e.getName() + "' is larger than " + max + " bytes");
+            return data;
+        }
+    }
+
+    /** Inflates the entry into {@code target} (at most {@code max} bytes); returns its SHA-256. */
+    private static String copy(ZipFile zip, ZipEntry e, Path target, long max) throws IOException {
+        MessageDigest sha;
         try {
-            dev.lifelong.io.DurableFiles.write(file, bytes, false, null);
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+        long total = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = zip.getInputStream(e); OutputStream out = Files.newOutputStream(target)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > Math.min(max, maxEntryBytes())) {
+                    throw new IllegalArgumentException("entry '" + e.getName() + "' is larger than " + Math.min(max, maxEntryBytes()) + " bytes");
+                }
+                sha.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** Moves the verified adapter into place: fsync, atomic rename, fsync of the folder. */
+    static void moveAtomically(Path from, Path to) {
+        try {
+            Files.createDirectories(to.getParent());
+            dev.lifelong.io.DurableFiles.fsync(from);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            dev.lifelong.io.DurableFiles.fsync(to.getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + to + ": " + e.getMessage(), e);
         }
     }
 

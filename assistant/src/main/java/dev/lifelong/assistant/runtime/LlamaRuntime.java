@@ -30,14 +30,16 @@ public final class LlamaRuntime implements AutoCloseable {
     private final List<Path> adapters;
     private final dev.lifelong.lora.data.BosRule bos;
     private final AtomicInteger active = new AtomicInteger();
+    private final int longestToken;
     private volatile boolean closed;
 
-    private LlamaRuntime(LlamaModel model, Path file, RuntimeOptions options, List<Path> adapters) {
+    private LlamaRuntime(LlamaModel model, Path file, RuntimeOptions options, List<Path> adapters, int longestToken) {
         this.model = model;
         this.file = file;
         this.options = options;
         this.adapters = List.copyOf(adapters);
         this.bos = dev.lifelong.lora.data.BosRule.of(file);
+        this.longestToken = longestToken;
     }
 
     /**
@@ -55,6 +57,11 @@ public final class LlamaRuntime implements AutoCloseable {
      * the OS keeps one copy of the weights.
      */
     public static LlamaRuntime load(Path file, RuntimeOptions options, List<Path> adapters) {
+        if (Thread.currentThread().isVirtual()) {
+            // loading blocks in native code for seconds, which would pin the carrier of a request's virtual thread
+            RuntimeOptions requested = options;
+            return onPlatformThread(() -> load(file, requested, adapters));
+        }
         if (adapters.size() > 1) {
             // ModelParameters keeps its flags in a HashMap, so a second addLoraAdapter replaces the first
             throw new IllegalArgumentException("java-llama.cpp 4.2.0 loads at most one LoRA adapter per model instance; "
@@ -83,9 +90,61 @@ public final class LlamaRuntime implements AutoCloseable {
             LlamaModel model = new LlamaModel(params);
             log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
                     (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
-            return new LlamaRuntime(model, file, options, adapters);
+            return new LlamaRuntime(model, file, options, adapters, longestToken(file));
         } catch (RuntimeException e) {
             throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T onPlatformThread(java.util.function.Supplier<T> work) {
+        var result = new java.util.concurrent.atomic.AtomicReference<T>();
+        var failure = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
+        Thread t = new Thread(() -> {
+            try {
+                result.set(work.get());
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        }, "model-load");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelLoadException("interrupted while loading", e);
+        }
+        if (failure.get() != null) throw failure.get();
+        return result.get();
+    }
+
+    /**
+     * The longest token of the vocabulary, in characters (each byte of a byte-level BPE token is one character, so it
+     * is at least what the token stands for). A prompt longer than contextSize × this cannot fit, whatever it says.
+     */
+    static int longestToken(Path file) {
+        try (var gguf = dev.lifelong.gguf.GgufReader.read(file)) {
+            int longest = 1;
+            if (gguf.metadata().get("tokenizer.ggml.tokens") instanceof List<?> tokens) {
+                for (Object t : tokens) if (t instanceof String s && s.length() > longest) longest = s.length();
+            }
+            return longest;
+        } catch (RuntimeException e) {
+            return Integer.MAX_VALUE / 1024; // unknown: no cheap bound
+        }
+    }
+
+    /**
+     * The most characters a prompt can have and still fit the context: more is refused at once, before tokenizing it
+     * (1 MiB of text took 1.7 s of CPU to tokenize, only to be refused).
+     */
+    public long maxPromptChars() { return (long) options.contextSize() * longestToken; }
+
+    /** Throws {@link PromptTooLongException} when a prompt of {@code chars} characters certainly cannot fit. */
+    public void refuseIfCertainlyTooLong(long chars) {
+        if (chars > maxPromptChars()) {
+            throw new PromptTooLongException("the messages are " + chars + " characters long; the context of "
+                    + options.contextSize() + " tokens holds at most " + maxPromptChars() + " characters of this model's text");
         }
     }
 
@@ -187,6 +246,7 @@ public final class LlamaRuntime implements AutoCloseable {
             throw new IllegalArgumentException("no adapter " + adapter + "; " + adapters.size() + " loaded");
         }
         if (closed) throw new GenerationException("the model was unloaded", null);
+        refuseIfCertainlyTooLong(prompt.length());
         int promptTokens = countTokens(prompt);
         int room = this.options.contextSize() - promptTokens;
         if (room < 1) {

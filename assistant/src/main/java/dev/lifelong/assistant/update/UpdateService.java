@@ -45,6 +45,7 @@ public final class UpdateService implements AutoCloseable {
     private final Map<Long, Progress> latest = new ConcurrentHashMap<>();
     private final Optional<UpdateWindow> defaultWindow;
     private final List<Consumer<Progress>> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.Set<Long> removed = ConcurrentHashMap.newKeySet();
 
     public UpdateService(Database db, ModelManager models, UserAdapters adapters, Path dataDir, UpdateSettings settings,
             Optional<UpdateWindow> nightly, BooleanSupplier idle, Duration tick) {
@@ -164,12 +165,42 @@ public final class UpdateService implements AutoCloseable {
         return LifelongUpdate.prune(db, dataDir, userId, keep);
     }
 
+    /**
+     * Forgets a removed user: their progress goes, and their running update (if any) stops at its next step: nothing
+     * of theirs is trained, stored or reported after this.
+     */
+    public void userRemoved(long userId) {
+        removed.add(userId);
+        latest.remove(userId);
+    }
+
+    /** Thrown into a removed user's running update to stop it (the trainer process is killed on the way out). */
+    static final class UserRemovedException extends RuntimeException {
+        UserRemovedException(long userId) { super("user " + userId + " was removed"); }
+    }
+
+    private void stopIfRemoved(UpdateJob job) {
+        if (removed.contains(job.userId())) throw new UserRemovedException(job.userId());
+    }
+
+    /** After a removed user's run ended: whatever it wrote under their folder goes too. */
+    private void cleanUpIfRemoved(UpdateJob job) {
+        if (!removed.contains(job.userId())) return;
+        try {
+            dev.lifelong.io.DurableFiles.deleteTree(dataDir.resolve("adapters").resolve("user-" + job.userId()));
+        } catch (java.io.IOException e) {
+            org.slf4j.LoggerFactory.getLogger(UpdateService.class).warn("Could not delete the files of removed user {}: {}",
+                    job.userId(), e.getMessage());
+        }
+    }
+
     public Runnable subscribe(Consumer<Progress> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
     }
 
     private void publish(Progress p) {
+        if (removed.contains(p.userId())) return;
         latest.put(p.userId(), p);
         for (Consumer<Progress> l : listeners) {
             try {
@@ -205,6 +236,7 @@ public final class UpdateService implements AutoCloseable {
 
         @Override
         public void phase(UpdateJob job, String phase) {
+            stopIfRemoved(job);
             Progress last = latest.get(job.userId());
             publish(new Progress(job.id(), job.userId(), "running", phase, last == null ? 0 : last.step(), last == null ? 0 : last.totalSteps(),
                     last == null ? Double.NaN : last.loss(), -1, List.copyOf(losses.getOrDefault(job.id(), List.of())), null, null));
@@ -212,6 +244,7 @@ public final class UpdateService implements AutoCloseable {
 
         @Override
         public void training(UpdateJob job, TrainingProgress p) {
+            stopIfRemoved(job);
             List<Double> l = losses.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>());
             l.add(p.loss());
             publish(new Progress(job.id(), job.userId(), "running", "training", p.step(), p.totalSteps(), p.loss(), p.etaSeconds(),
@@ -228,7 +261,8 @@ public final class UpdateService implements AutoCloseable {
 
         @Override
         public void finished(UpdateJob job, UpdateOutcome outcome) {
-            if (outcome.promoted()) {
+            cleanUpIfRemoved(job);
+            if (outcome.promoted() && !removed.contains(job.userId())) {
                 adapters.invalidate(job.userId());
                 try {
                     adapters.forUser(job.userId()); // load it now, not on the user's next message
@@ -244,6 +278,7 @@ public final class UpdateService implements AutoCloseable {
 
         @Override
         public void failed(UpdateJob job, String error, Instant retryAt) {
+            cleanUpIfRemoved(job);
             publish(new Progress(job.id(), job.userId(), retryAt == null ? "failed" : "retrying", retryAt == null ? "failed" : "waiting to retry",
                     0, 0, Double.NaN, -1, List.copyOf(losses.getOrDefault(job.id(), List.of())),
                     error + (retryAt == null ? "" : " — retrying at " + retryAt), null));

@@ -42,7 +42,8 @@ public final class UserAdapters implements AutoCloseable {
     private final int maxInstances;
     private final Map<Long, Entry> cache = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, String> baseSha = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<Long, Object> userLocks = new java.util.concurrent.ConcurrentHashMap<>();
+    // locks, not monitors: a request's virtual thread waiting for another's adapter load must park, not pin its carrier
+    private final Map<Long, java.util.concurrent.locks.ReentrantLock> userLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
     public UserAdapters(ModelManager models, Database db, Path dataDir, RuntimeOptions options, int maxInstances) {
         this.models = models;
@@ -67,7 +68,9 @@ public final class UserAdapters implements AutoCloseable {
         if (e == null) {
             // Loading takes a while (a llama.cpp instance); it happens under this user's lock only, so other users'
             // answers are not held up by it.
-            synchronized (userLocks.computeIfAbsent(userId, k -> new Object())) {
+            var userLock = userLocks.computeIfAbsent(userId, k -> new java.util.concurrent.locks.ReentrantLock());
+            userLock.lock();
+            try {
                 e = cached(userId, v, base);
                 if (e == null) {
                     int cap = instanceCap(base, adapter);
@@ -86,6 +89,8 @@ public final class UserAdapters implements AutoCloseable {
                     log.info("User {} is now answered with adapter v{}", userId, v.version());
                     retired.forEach(r -> ModelManager.retire(r.runtime()));
                 }
+            } finally {
+                userLock.unlock();
             }
         }
         return new Serving(e.runtime(), 0, v);
@@ -110,6 +115,12 @@ public final class UserAdapters implements AutoCloseable {
             Entry e = cache.get(userId);
             return e != null && e.versionId() == v.id() && e.base().equals(base) ? e : null;
         }
+    }
+
+    /** Forgets a removed user: their instance is closed once its answers end, and their lock goes. */
+    public void userRemoved(long userId) {
+        invalidate(userId);
+        userLocks.remove(userId);
     }
 
     /** Drops the user's cached instance (after a promotion or rollback); the next request loads the new one. */

@@ -55,10 +55,22 @@ class ExportImportTest {
     }
 
     java.util.Map<String, String> env = java.util.Map.of();
+    String heap = "1g";
+
+    /** The CLI in a JVM with this much heap (a zip bomb must not need more than a normal import). */
+    Run cliWithHeap(String heapSize, String... args) throws Exception {
+        heap = heapSize;
+        try {
+            return cli(args);
+        } finally {
+            heap = "1g";
+        }
+    }
 
     Run cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Dlifelong.import.maxEntryBytes=" + System.getProperty("test.maxEntry", "4294967296"),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx" + heap,
+                "-Dlifelong.import.maxEntryBytes=" + System.getProperty("test.maxEntry", "4294967296"),
                 "-cp", System.getProperty("java.class.path"), LifelongCli.class.getName()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -146,6 +158,28 @@ class ExportImportTest {
             System.clearProperty("test.maxEntry");
         }
 
+        // hostile bundles: a zip bomb (600 MiB of spaces in well under 1 MB), refused from the zip's directory before
+        // anything is inflated, in a JVM with a quarter of that as heap
+        assertRefused(cliWithHeap("256m", "import", bomb(bundle).toString(), "--data", two.toString(), "--model", base.toString()),
+                "zip bomb", two);
+        // an adapter that is not one, or is cut short (checksums fixed, so only the content is wrong)
+        assertRefused(cli("import", rewritten(bundle, "garbage.zip", "adapter.gguf", b -> {
+            new java.util.Random(7).nextBytes(b);
+            return b;
+        }, true).toString(), "--data", two.toString(), "--model", base.toString()), "not a usable LoRA adapter", two);
+        assertRefused(cli("import", rewritten(bundle, "cut.zip", "adapter.gguf", b -> java.util.Arrays.copyOf(b, b.length * 2 / 3), true)
+                .toString(), "--data", two.toString(), "--model", base.toString()), "not a usable LoRA adapter", two);
+        // a memory longer than anyone could enter here
+        assertRefused(cli("import", rewritten(bundle, "long-memory.zip", "memories.json", b -> {
+            try {
+                var memories = (com.fasterxml.jackson.databind.node.ArrayNode) JSON.readTree(b);
+                ((ObjectNode) memories.get(0)).put("text", "x".repeat(300_000));
+                return JSON.writeValueAsBytes(memories);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, true).toString(), "--data", two.toString(), "--model", base.toString()), "memories.text of row 1 is 300000 characters long", two);
+
         // killed between the adapter file and the commit: no user; the next import clears the orphaned file first
         Run killed = cliWithEnv("LIFELONG_CRASH_AT", "import", "import", bundle.toString(), "--data", two.toString(), "--model", base.toString());
         assertThat(killed.exit()).as(killed.output()).isEqualTo(137);
@@ -217,19 +251,56 @@ class ExportImportTest {
 
     interface Bytes { byte[] apply(byte[] b); }
 
+    /** The bundle with one entry changed; {@code fixChecksum}: its SHA-256 in manifest.json changed to match. */
     private Path rewritten(Path bundle, String name, String entry, Bytes change, boolean fixChecksum) throws Exception {
         Path out = dir.resolve(name);
-        try (ZipFile in = new ZipFile(bundle.toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+        java.util.Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (ZipFile in = new ZipFile(bundle.toFile())) {
             var it = in.entries();
             while (it.hasMoreElements()) {
                 ZipEntry e = it.nextElement();
-                byte[] data = in.getInputStream(e).readAllBytes();
-                if (e.getName().equals(entry)) data = change.apply(data);
-                zip.putNextEntry(new ZipEntry(e.getName()));
-                zip.write(data);
+                entries.put(e.getName(), in.getInputStream(e).readAllBytes());
+            }
+        }
+        entries.put(entry, change.apply(entries.get(entry)));
+        if (fixChecksum) {
+            ObjectNode manifest = (ObjectNode) JSON.readTree(entries.get("manifest.json"));
+            ((ObjectNode) manifest.get("entries")).put(entry, java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(entries.get(entry))));
+            entries.put("manifest.json", JSON.writeValueAsBytes(manifest));
+        }
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            for (var e : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue());
                 zip.closeEntry();
             }
         }
+        return out;
+    }
+
+    /** The bundle with memories.json replaced by 600 MiB of spaces (a valid, if empty, JSON document). */
+    private Path bomb(Path bundle) throws Exception {
+        Path out = dir.resolve("bomb.zip");
+        try (ZipFile in = new ZipFile(bundle.toFile()); ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(out))) {
+            zip.setLevel(java.util.zip.Deflater.BEST_COMPRESSION);
+            var it = in.entries();
+            while (it.hasMoreElements()) {
+                ZipEntry e = it.nextElement();
+                zip.putNextEntry(new ZipEntry(e.getName()));
+                if (e.getName().equals("memories.json")) {
+                    byte[] spaces = new byte[1 << 20];
+                    java.util.Arrays.fill(spaces, (byte) ' ');
+                    zip.write('[');
+                    for (int i = 0; i < 600; i++) zip.write(spaces);
+                    zip.write(']');
+                } else {
+                    zip.write(in.getInputStream(e).readAllBytes());
+                }
+                zip.closeEntry();
+            }
+        }
+        assertThat(Files.size(out)).isLessThan(2 << 20);
         return out;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lifelong.assistant.TestModels;
 import dev.lifelong.assistant.TestServer;
+import dev.lifelong.assistant.auth.AccountService;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,12 +37,17 @@ class AccountsApiTest {
     static JsonNode json(HttpResponse<String> r) throws Exception { return JSON.readTree(r.body()); }
 
     /** A browser-like client: keeps cookies, sends no API key. */
-    final class Browser {
+    static final class Browser {
         final HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        final TestServer target;
         String csrf;
 
+        Browser() { this(server); }
+
+        Browser(TestServer target) { this.target = target; }
+
         HttpResponse<String> send(String method, String path, String body, boolean withCsrf) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).header("Content-Type", "application/json")
+            HttpRequest.Builder b = HttpRequest.newBuilder(target.uri(path)).header("Content-Type", "application/json")
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
             if (withCsrf && csrf != null) b.header("X-CSRF-Token", csrf);
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -76,33 +82,80 @@ class AccountsApiTest {
     }
 
     @Test
-    void theOwnerSignsInWithTheKeySetsAPasswordAndStateChangesNeedTheCsrfToken() throws Exception {
-        Browser b = new Browser();
-        assertThat(b.login("{\"key\":\"" + server.apiKey + "\"}").statusCode()).isEqualTo(200);
-        assertThat(b.send("GET", "/api/conversations", null, false).statusCode()).as("cookie session reads").isEqualTo(200);
-        HttpResponse<String> forged = b.send("POST", "/api/conversations", "{}", false);
-        assertThat(forged.statusCode()).as("no CSRF token").isEqualTo(403);
-        assertThat(json(forged).at("/error/code").asText()).isEqualTo("csrf");
-        String real = b.csrf;
-        b.csrf = "wrong";
-        assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(403);
-        b.csrf = real;
-        assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(201);
+    void theOwnerSignsInWithTheKeySetsAPasswordAndStateChangesNeedTheCsrfToken(@TempDir Path own) throws Exception {
+        // its own installation: setting the owner's password revokes the owner's keys
+        try (TestServer fresh = TestServer.start(own, TestModels.tiny(), 1024, 8)) {
+            Browser b = new Browser(fresh);
+            Browser sameKey = new Browser(fresh);
+            assertThat(b.login("{\"key\":\"" + fresh.apiKey + "\"}").statusCode()).isEqualTo(200);
+            assertThat(sameKey.login("{\"key\":\"" + fresh.apiKey + "\"}").statusCode()).isEqualTo(200);
+            assertThat(b.send("GET", "/api/conversations", null, false).statusCode()).as("cookie session reads").isEqualTo(200);
+            HttpResponse<String> forged = b.send("POST", "/api/conversations", "{}", false);
+            assertThat(forged.statusCode()).as("no CSRF token").isEqualTo(403);
+            assertThat(json(forged).at("/error/code").asText()).isEqualTo("csrf");
+            String real = b.csrf;
+            b.csrf = "wrong";
+            assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(403);
+            b.csrf = real;
+            assertThat(b.send("POST", "/api/conversations", "{}", true).statusCode()).isEqualTo(201);
 
-        assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"short\"}", true).statusCode()).isEqualTo(400);
-        assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"correct horse battery\"}", true).statusCode()).isEqualTo(204);
-        assertThat(json(server.get("/api/auth/me")).at("/user/hasPassword").asBoolean()).isTrue();
-        // the change signed out other sessions but renewed this one
-        Browser other = new Browser();
-        assertThat(other.login("{\"name\":\"owner\",\"password\":\"correct horse battery\"}").statusCode()).isEqualTo(200);
-        HttpResponse<String> me = other.send("GET", "/api/auth/me", null, false);
-        assertThat(json(me).at("/user/role").asText()).isEqualTo("owner");
-        assertThat(me.headers().allValues("set-cookie")).isEmpty();
-        b.csrf = null;
-        // changing again needs the current password
-        assertThat(other.send("POST", "/api/auth/password", "{\"current\":\"nope nope nope\",\"new\":\"another long one\"}", true).statusCode()).isEqualTo(403);
-        assertThat(other.send("POST", "/api/auth/logout", "{}", true).statusCode()).isEqualTo(204);
-        assertThat(other.send("GET", "/api/conversations", null, false).statusCode()).isEqualTo(401);
+            // a first password is not set with the API key itself: a leaked key must not take the account over for good
+            HttpResponse<String> byKey = fresh.post("/api/auth/password", "{\"new\":\"correct horse battery\"}");
+            assertThat(byKey.statusCode()).isEqualTo(403);
+            assertThat(json(byKey).at("/error/code").asText()).isEqualTo("fresh_sign_in_required");
+            assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"short\"}", true).statusCode()).isEqualTo(400);
+            assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"correct horse battery\"}", true).statusCode()).isEqualTo(204);
+            // the change revoked the owner's keys, ended the other session, and wrote a new owner.key
+            assertThat(fresh.get("/api/auth/me").statusCode()).as("the old owner key").isEqualTo(401);
+            assertThat(sameKey.send("GET", "/api/auth/me", null, false).statusCode()).as("the other browser").isEqualTo(401);
+            String newKey = fresh.assistant.ownerKey();
+            assertThat(newKey).startsWith("ll_").isNotEqualTo(fresh.apiKey);
+            assertThat(json(fresh.as(newKey).get("/api/auth/me")).at("/user/hasPassword").asBoolean()).isTrue();
+            assertThat(b.send("GET", "/api/auth/me", null, false).statusCode()).as("this browser got a new session").isEqualTo(200);
+            Browser other = new Browser(fresh);
+            assertThat(other.login("{\"name\":\"owner\",\"password\":\"correct horse battery\"}").statusCode()).isEqualTo(200);
+            HttpResponse<String> me = other.send("GET", "/api/auth/me", null, false);
+            assertThat(json(me).at("/user/role").asText()).isEqualTo("owner");
+            assertThat(me.headers().allValues("set-cookie")).isEmpty();
+            // changing again needs the current password
+            assertThat(other.send("POST", "/api/auth/password", "{\"current\":\"nope nope nope\",\"new\":\"another long one\"}", true).statusCode()).isEqualTo(403);
+            assertThat(other.send("POST", "/api/auth/logout", "{}", true).statusCode()).isEqualTo(204);
+            assertThat(other.send("GET", "/api/conversations", null, false).statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aFirstPasswordNeedsASignInOfTheLastMinutes() throws Exception {
+        String key = json(server.post("/api/users", "{\"name\":\"late\"}")).get("apiKey").asText();
+        Browser b = new Browser();
+        assertThat(b.login("{\"key\":\"" + key + "\"}").statusCode()).isEqualTo(200);
+        // the session is older than the window (an old or stolen session, not a sign-in just now)
+        try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("lifelong.db"));
+             var st = db.createStatement()) {
+            st.execute("PRAGMA busy_timeout = 5000");
+            long userId = json(server.as(key).get("/api/auth/me")).at("/user/id").asLong();
+            st.executeUpdate("UPDATE sessions SET created_at = created_at - " + (AccountService.FRESH_SIGN_IN.toMillis() + 60_000)
+                    + " WHERE user_id = " + userId);
+        }
+        HttpResponse<String> old = b.send("POST", "/api/auth/password", "{\"new\":\"a fine password\"}", true);
+        assertThat(old.statusCode()).isEqualTo(403);
+        assertThat(json(old).at("/error/code").asText()).isEqualTo("fresh_sign_in_required");
+        assertThat(b.login("{\"key\":\"" + key + "\"}").statusCode()).isEqualTo(200);
+        assertThat(b.send("POST", "/api/auth/password", "{\"new\":\"a fine password\"}", true).statusCode()).isEqualTo(204);
+        assertThat(server.as(key).get("/api/auth/me").statusCode()).as("the password change revoked the key").isEqualTo(401);
+    }
+
+    @Test
+    void revokingAKeyEndsTheBrowserSessionsSignedInWithIt() throws Exception {
+        TestServer keyed = server.newUser("keyed");
+        JsonNode second = json(keyed.post("/api/keys", "{\"name\":\"second\"}"));
+        Browser b = new Browser();
+        assertThat(b.login("{\"key\":\"" + second.get("secret").asText() + "\"}").statusCode()).isEqualTo(200);
+        assertThat(b.send("GET", "/api/conversations", null, false).statusCode()).isEqualTo(200);
+        assertThat(keyed.delete("/api/keys/" + second.get("id").asLong()).statusCode()).isEqualTo(204);
+        HttpResponse<String> after = b.send("GET", "/api/conversations", null, false);
+        assertThat(after.statusCode()).as("the session signed in with the revoked key").isEqualTo(401);
+        assertThat(keyed.get("/api/conversations").statusCode()).as("the user's other key still works").isEqualTo(200);
     }
 
     @Test
@@ -114,19 +167,81 @@ class AccountsApiTest {
     }
 
     @Test
-    void failedSignInsAreRateLimitedPerName() throws Exception {
+    void failedSignInsAreRateLimitedPerNameButTheUsersOwnBrowserGetsIn() throws Exception {
         server.post("/api/users", "{\"name\":\"target\",\"password\":\"the right password\"}");
+        Browser own = new Browser();
+        assertThat(own.login("{\"name\":\"target\",\"password\":\"the right password\"}").statusCode()).isEqualTo(200);
+        assertThat(own.send("POST", "/api/auth/logout", "{}", true).statusCode()).isEqualTo(204);
         Browser b = new Browser();
         for (int i = 0; i < 5; i++) {
             assertThat(b.login("{\"name\":\"target\",\"password\":\"guess " + i + "\"}").statusCode()).isEqualTo(401);
         }
         HttpResponse<String> limited = b.login("{\"name\":\"target\",\"password\":\"the right password\"}");
-        assertThat(limited.statusCode()).as("even the right password waits").isEqualTo(429);
+        assertThat(limited.statusCode()).as("a client that never signed in as target waits, right password or not").isEqualTo(429);
+        assertThat(own.login("{\"name\":\"target\",\"password\":\"the right password\"}").statusCode())
+                .as("the browser target signed in with before is not locked out by someone else's failures").isEqualTo(200);
         assertThat(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow())).isBetween(1L, 900L);
         assertThat(json(limited).at("/error/message").asText()).contains("try again");
         // unknown names fail the same way (no hint which names exist)
         assertThat(json(b.login("{\"name\":\"nobody-here\",\"password\":\"whatever1\"}")).at("/error/message").asText())
                 .isEqualTo("wrong user name or password");
+    }
+
+    @Test
+    void failuresFromThisMachineDoNotLockOutOtherNamesAndKeySignInIsNeverThrottled() throws Exception {
+        server.post("/api/users", "{\"name\":\"bystander\",\"password\":\"bystander's password\"}");
+        Browser attacker = new Browser();
+        for (int i = 0; i < 25; i++) {
+            assertThat(attacker.login("{\"name\":\"ghost" + i + "\",\"password\":\"wrong password\"}").statusCode()).isEqualTo(401);
+            assertThat(attacker.login("{\"key\":\"ll_not-a-key-" + i + "\"}").statusCode()).isEqualTo(401);
+        }
+        // every client here is 127.0.0.1: an address count would now lock out everyone
+        assertThat(new Browser().login("{\"name\":\"bystander\",\"password\":\"bystander's password\"}").statusCode()).isEqualTo(200);
+        assertThat(new Browser().login("{\"key\":\"" + server.apiKey + "\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aKeyWithMemoryOffMayOnlyChat() throws Exception {
+        TestServer u = server.newUser("chatter");
+        u.post("/api/memories", "{\"text\":\"The user's bank PIN hint is a blue door.\"}");
+        JsonNode limited = json(u.post("/api/keys", "{\"name\":\"plugin\",\"memory\":false}"));
+        TestServer plugin = u.as(limited.get("secret").asText());
+        for (String[] r : new String[][] {{"GET", "/api/memories"}, {"GET", "/api/memories/search?q=bank"}, {"GET", "/api/search?q=bank"},
+                {"GET", "/api/export"}, {"GET", "/api/conversations"}, {"GET", "/api/keys"}, {"POST", "/api/keys"},
+                {"PATCH", "/api/keys/" + limited.get("id").asLong()}, {"PATCH", "/api/settings"}, {"POST", "/api/auth/password"}}) {
+            HttpResponse<String> res = plugin.send(HttpRequest.newBuilder(plugin.uri(r[1])).header("Content-Type", "application/json")
+                    .method(r[0], r[0].equals("GET") ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("{\"memory\":true}")));
+            assertThat(res.statusCode()).as(r[0] + " " + r[1]).isEqualTo(403);
+            assertThat(json(res).at("/error/code").asText()).as(r[1]).isEqualTo("key_limited_to_chat");
+            assertThat(res.body()).doesNotContain("blue door");
+        }
+        assertThat(json(u.get("/api/keys")).toString()).as("the key's memory is still off").contains("\"memory\":false");
+        assertThat(new Browser().login("{\"key\":\"" + limited.get("secret").asText() + "\"}").statusCode())
+                .as("nor can it sign a browser in").isEqualTo(403);
+        assertThat(plugin.get("/v1/models").statusCode()).isEqualTo(200);
+        assertThat(plugin.get("/api/auth/me").statusCode()).isEqualTo(200);
+        assertThat(plugin.post("/v1/chat/completions", "{\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void lookAlikeUserNamesAreRefused() throws Exception {
+        for (String name : new String[] {"\u043ewner", "\uff21\uff24\uff2d\uff29\uff2e", "0wner", "OWNER"}) {
+            HttpResponse<String> r = server.post("/api/users", "{\"name\":\"" + name + "\"}");
+            assertThat(r.statusCode()).as(name).isEqualTo(400);
+        }
+        assertThat(server.get("/api/users").body()).doesNotContain("wner\",\"role\":\"member");
+    }
+
+    @Test
+    void theExportKeepsANonLatinNameInContentDisposition() throws Exception {
+        TestServer zhang = server.newUser("张三");
+        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(zhang.uri("/api/export"))
+                .header("Authorization", "Bearer " + zhang.apiKey).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        String disposition = r.headers().firstValue("content-disposition").orElseThrow();
+        assertThat(disposition).startsWith("attachment; filename=\"lifelong-__-").contains(".zip\"; filename*=UTF-8''lifelong-%E5%BC%A0%E4%B8%89-");
+        assertThat(disposition.chars().allMatch(c -> c < 0x80)).as("headers are ASCII").isTrue();
     }
 
     @Test

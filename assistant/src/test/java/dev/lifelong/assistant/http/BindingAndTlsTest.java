@@ -43,6 +43,23 @@ class BindingAndTlsTest {
     }
 
     @Test
+    void hostNamesGivenToAllowRemoteAreAnsweredAndNoOthers() throws Exception {
+        AssistantConfig config = ConfigLoader.load(dir, Map.of("host", "127.0.0.1", "port", "0", "allow-remote", "lifelong.home,NAS.local",
+                "model", TestModels.tiny().toString(), "context-size", "1024", "update-window", "off"), Map.of());
+        assertThat(config.allowRemote()).isTrue();
+        assertThat(config.acceptedHostNames()).contains("lifelong.home", "nas.local", "localhost");
+        assertThatThrownBy(() -> ConfigLoader.load(dir, Map.of("allow-remote", "not a host!"), Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("host names");
+        try (Assistant assistant = Assistant.start(config, dir.resolve("none.gguf"))) {
+            for (String host : new String[] {"lifelong.home", "nas.local:" + assistant.port(), "192.168.1.5:" + assistant.port()}) {
+                assertThat(RawHttp.send(assistant.port(), "GET", "/healthz", Map.of("Host", host), new byte[0], 20_000).status()).as(host).isEqualTo(200);
+            }
+            assertThat(RawHttp.send(assistant.port(), "GET", "/healthz", Map.of("Host", "lifelong.home.evil.example"), new byte[0], 20_000).status())
+                    .isEqualTo(421);
+        }
+    }
+
+    @Test
     void serveWarnsWhenItListensOnTheNetworkWithoutTls() throws Exception {
         Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), dev.lifelong.assistant.cli.LifelongCli.class.getName(),
@@ -73,8 +90,14 @@ class BindingAndTlsTest {
         assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
         Path data = dir.resolve("data");
         Files.createDirectories(data);
-        AssistantConfig config = new AssistantConfig(data, "127.0.0.1", 0, TestModels.tiny(), 2, 0, 1024, 1, 8, 0f,
-                AssistantConfig.DEFAULT_SYSTEM_PROMPT, "off", false, keystore, "s3cret-pass");
+        // the password from a file (the command line would show it to every user of the machine in ps)
+        Path passwordFile = Files.writeString(dir.resolve("keystore-password"), "s3cret-pass\n");
+        AssistantConfig config = ConfigLoader.load(data, Map.of("port", "0", "model", TestModels.tiny().toString(), "context-size", "1024",
+                "parallel", "1", "max-tokens", "8", "update-window", "off", "tls-keystore", keystore.toString(),
+                "tls-keystore-password-file", passwordFile.toString()), Map.of());
+        assertThat(config.tlsKeystorePassword()).isEqualTo("s3cret-pass");
+        assertThat(ConfigLoader.load(data, Map.of(), Map.of(ConfigLoader.KEYSTORE_PASSWORD_ENV, "from the environment"))
+                .tlsKeystorePassword()).isEqualTo("from the environment");
         try (Assistant assistant = Assistant.start(config, data.resolve("none.gguf"))) {
             assertThat(assistant.url()).startsWith("https://");
             SSLContext trustAll = SSLContext.getInstance("TLS");
@@ -87,7 +110,7 @@ class BindingAndTlsTest {
             HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create(assistant.url() + "healthz")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             HttpResponse<String> login = https.send(HttpRequest.newBuilder(URI.create(assistant.url() + "api/auth/login"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + assistant.ownerKey() + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + assistant.ownerKey() + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(login.statusCode()).isEqualTo(200);
             assertThat(login.headers().firstValue("set-cookie").orElseThrow()).contains("Secure");
             // nothing answers in clear text on that port

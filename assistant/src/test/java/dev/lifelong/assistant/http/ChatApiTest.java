@@ -48,6 +48,22 @@ class ChatApiTest {
     }
 
     @Test
+    void aPatchWithOneBadFieldChangesNothing() throws Exception {
+        long id = json(server.post("/api/conversations", "{\"title\":\"before\"}").body()).get("id").asLong();
+        HttpResponse<String> bad = server.patch("/api/conversations/" + id, "{\"title\":\"after\",\"private\":\"yes\"}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        HttpResponse<String> badTitle = server.patch("/api/conversations/" + id, "{\"private\":true,\"title\":\"   \"}");
+        assertThat(badTitle.statusCode()).isEqualTo(400);
+        JsonNode unchanged = json(server.get("/api/conversations").body()).findParents("id").stream()
+                .filter(c -> c.get("id").asLong() == id).findFirst().orElseThrow();
+        assertThat(unchanged.get("title").asText()).isEqualTo("before");
+        assertThat(unchanged.get("private").asBoolean()).isFalse();
+        JsonNode both = json(server.patch("/api/conversations/" + id, "{\"title\":\"after\",\"private\":true}").body());
+        assertThat(both.get("title").asText()).isEqualTo("after");
+        assertThat(both.get("private").asBoolean()).isTrue();
+    }
+
+    @Test
     void conversationCrud() throws Exception {
         long id = newConversation();
         HttpResponse<String> renamed = server.patch("/api/conversations/" + id, "{\"title\":\"  Trip   to Berlin 🚆 \"}");

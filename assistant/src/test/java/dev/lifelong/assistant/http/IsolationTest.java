@@ -100,6 +100,31 @@ class IsolationTest {
     }
 
     @Test
+    void anotherUsersIdIsAnsweredExactlyLikeAMissingOne() throws Exception {
+        long missing = 987_654;
+        List<Attempt> probes = List.of(
+                new Attempt("POST", "/api/messages/%d/rating", "{\"rating\":\"down\"}"),
+                new Attempt("POST", "/api/messages/%d/correction", "{\"correction\":\"wrong\"}"),
+                new Attempt("GET", "/api/messages/%d/memories", null));
+        for (Attempt p : probes) {
+            HttpResponse<String> theirs = send(bob, p, answerMsg);
+            HttpResponse<String> none = send(bob, p, missing);
+            assertThat(theirs.statusCode()).as(p.path()).isEqualTo(404).isEqualTo(none.statusCode());
+            // the same code and the same words: neither existence nor the conversation id can be read off the answer
+            assertThat(json(theirs).at("/error/code").asText()).as(p.path()).isEqualTo(json(none).at("/error/code").asText());
+            assertThat(json(theirs).at("/error/message").asText().replace(String.valueOf(answerMsg), "N")).as(p.path())
+                    .isEqualTo(json(none).at("/error/message").asText().replace(String.valueOf(missing), "N"))
+                    .doesNotContain(String.valueOf(conv));
+        }
+    }
+
+    static HttpResponse<String> send(TestServer who, Attempt a, long id) {
+        String path = String.format(a.path(), id);
+        return who.send(HttpRequest.newBuilder(who.uri(path)).header("Content-Type", "application/json")
+                .method(a.method(), a.body() == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(a.body())));
+    }
+
+    @Test
     void listsSearchesRetrievalAndTrainingDataNeverMixUsers() throws Exception {
         for (String path : List.of("/api/conversations", "/api/memories", "/api/memories/search?q=" + SECRET,
                 "/api/search?q=" + SECRET, "/api/adapters", "/api/keys", "/api/settings")) {

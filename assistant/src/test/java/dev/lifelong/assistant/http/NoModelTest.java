@@ -52,6 +52,39 @@ class NoModelTest {
     }
 
     @Test
+    void onlyRegularFilesAreOpenedNothingOfTheirBytesIsEchoedAndPathsAreTheOwnersToSee() throws Exception {
+        Path broken = Files.write(data.resolve("broken.gguf"), "GGUF but not really".getBytes());
+        try (TestServer server = TestServer.start(data, broken, 1024, 16)) {
+            TestServer member = server.newUser("member");
+            // a FIFO would block the load (and every load after it) for ever
+            Path fifo = data.resolve("model.fifo");
+            Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+            assertThat(mkfifo.waitFor()).isZero();
+            assertError(server.post("/api/model", "{\"path\":\"" + fifo + "\"}"), 400, "not a regular file");
+            // a secret file: the refusal says what the file is not, never what it holds
+            Path secret = Files.writeString(data.resolve("shadow"), "root:$6$saltsalt$hashhashhash:19000:0:99999:7:::\n");
+            var refused = server.post("/api/model", "{\"path\":\"" + secret + "\"}");
+            assertError(refused, 400, "not a GGUF model file");
+            assertThat(refused.body()).doesNotContain("root").doesNotContain("$6$");
+            // the model's file and the load error (which names files) are the owner's to see, not a member's
+            String owners = server.get("/api/status").body();
+            assertThat(owners).contains(secret.toString());
+            String members = member.get("/api/status").body();
+            assertThat(members).doesNotContain(data.toString()).doesNotContain("shadow");
+            assertThat(json(members).at("/model/error").asText()).contains("no model is loaded");
+            var health = server.as(null).get("/healthz");
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(health.body()).doesNotContain(data.toString()).doesNotContain("broken");
+            // nothing was left blocked: a good model still loads, and then members see its name but not its path
+            assertThat(server.post("/api/model", "{\"path\":\"" + TestModels.tiny() + "\"}").statusCode()).isEqualTo(200);
+            JsonNode status = json(member.get("/api/status").body());
+            assertThat(status.at("/model/name").asText()).isEqualTo("tiny");
+            assertThat(status.at("/model/path").isNull()).isTrue();
+            assertThat(json(server.get("/api/status").body()).at("/model/path").asText()).isEqualTo(TestModels.tiny().toString());
+        }
+    }
+
+    @Test
     void aBrokenConfiguredModelIsReportedNotFatal() throws Exception {
         Path broken = Files.write(data.resolve("broken.gguf"), "GGUF but not really".getBytes());
         try (TestServer server = TestServer.start(data, broken, 1024, 16)) {

@@ -18,15 +18,28 @@ final class RawHttp {
     private RawHttp() {}
 
     static Response send(int port, String method, String target, String bearer, byte[] body) throws IOException {
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (bearer != null) headers.put("Authorization", "Bearer " + bearer);
+        headers.put("Content-Type", "application/json");
+        return send(port, method, target, headers, body, 120_000);
+    }
+
+    /**
+     * A request with exactly these headers (plus Host, unless given, Content-Length and Connection: close); gives up
+     * reading after {@code timeoutMillis} without data (SocketTimeoutException).
+     */
+    static Response send(int port, String method, String target, java.util.Map<String, String> headers, byte[] body,
+            int timeoutMillis) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-            s.setSoTimeout(120_000);
-            String head = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
-                    + (bearer == null ? "" : "Authorization: Bearer " + bearer + "\r\n")
-                    + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+            s.setSoTimeout(timeoutMillis);
+            StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\n");
+            if (headers.keySet().stream().noneMatch("Host"::equalsIgnoreCase)) head.append("Host: 127.0.0.1:").append(port).append("\r\n");
+            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            head.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n");
             var out = s.getOutputStream();
             try {
-                out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
                 out.write(body);
                 out.flush();
             } catch (IOException serverStoppedReading) {
@@ -36,11 +49,11 @@ final class RawHttp {
             String text = new String(all, StandardCharsets.ISO_8859_1);
             int split = text.indexOf("\r\n\r\n");
             if (split < 0) throw new IOException("no complete response: " + text);
-            String headers = text.substring(0, split);
-            int status = Integer.parseInt(headers.substring(9, 12));
+            String responseHeaders = text.substring(0, split);
+            int status = Integer.parseInt(responseHeaders.substring(9, 12));
             byte[] raw = java.util.Arrays.copyOfRange(all, split + 4, all.length);
-            if (headers.toLowerCase().contains("transfer-encoding: chunked")) raw = dechunk(raw);
-            return new Response(status, headers, new String(raw, StandardCharsets.UTF_8));
+            if (responseHeaders.toLowerCase().contains("transfer-encoding: chunked")) raw = dechunk(raw);
+            return new Response(status, responseHeaders, new String(raw, StandardCharsets.UTF_8));
         }
     }
 

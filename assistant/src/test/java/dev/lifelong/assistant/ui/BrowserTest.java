@@ -263,8 +263,9 @@ class BrowserTest {
     void signInWithAPasswordAccountPageAndHostileStoredTextIsInert() throws Exception {
         try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
             String hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
-            TestServer eve = server.newUser("eve");
-            eve.post("/api/auth/password", "{\"new\":\"eve's long password\"}");
+            // the owner gives eve a password when adding her (a first password set through an API key is refused)
+            var added = server.post("/api/users", "{\"name\":\"eve\",\"password\":\"eve's long password\"}");
+            TestServer eve = server.as(new com.fasterxml.jackson.databind.ObjectMapper().readTree(added.body()).get("apiKey").asText());
             long conv = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                     eve.post("/api/conversations", "{\"title\":" + quote(hostile) + "}").body()).get("id").asLong();
             eve.stream("/api/conversations/" + conv + "/messages", "{\"content\":" + quote(hostile) + "}", null);
@@ -330,6 +331,104 @@ class BrowserTest {
             browser.switchTo().alert().accept();
             wait.until(d -> !byTestId("user-list").getText().contains("frank"));
             assertThat(server.as(franks).get("/api/conversations").statusCode()).isEqualTo(401);
+        }
+    }
+
+    /** A web server on another port of 127.0.0.1 ("another host" to the page) that counts what it is asked for. */
+    static final class ForeignHost implements AutoCloseable {
+        final com.sun.net.httpserver.HttpServer http;
+        final List<String> requests = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        ForeignHost() throws Exception {
+            http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            http.createContext("/", exchange -> {
+                requests.add(exchange.getRequestURI().toString());
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            http.start();
+        }
+
+        String url(String path) { return "http://127.0.0.1:" + http.getAddress().getPort() + path; }
+
+        @Override
+        public void close() { http.stop(0); }
+    }
+
+    @Test
+    void hostileMarkupInAnAnswerFetchesNothingFromAnotherHostAndDrawsNothingOverThePage() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8); ForeignHost foreign = new ForeignHost()) {
+            // what a prompt injection (or an imported bundle) can put into an answer
+            String hostile = String.join("\n",
+                    "Here you go.",
+                    "",
+                    "<svg><image href=\"" + foreign.url("/svg-image.png") + "\"></image></svg>",
+                    "<div style=\"background:url(" + foreign.url("/style-background.png") + ");position:fixed;top:0;left:0;width:100%;height:100%;z-index:99\">"
+                            + "Your session expired. <a href=\"" + foreign.url("/phish") + "\">Sign in again</a></div>",
+                    "<video poster=\"" + foreign.url("/poster.png") + "\" src=\"" + foreign.url("/video.mp4") + "\" autoplay muted></video>",
+                    "<audio src=\"" + foreign.url("/audio.mp3") + "\" autoplay></audio>",
+                    "<picture><source srcset=\"" + foreign.url("/picture.png") + "\"><img src=\"" + foreign.url("/img.png") + "\"></picture>",
+                    "<table background=\"" + foreign.url("/table.png") + "\"><tr><td>cell</td></tr></table>",
+                    "<p class=\"login-screen\">looks like the app</p>",
+                    "",
+                    "![markdown image](" + foreign.url("/markdown.png") + ")",
+                    "",
+                    "```python",
+                    "print('code keeps its language')",
+                    "```");
+            var db = server.assistant.database();
+            var conv = db.conversations().create(dev.lifelong.memory.Users.OWNER_ID, "hostile answer");
+            db.messages().append(conv.id(), dev.lifelong.memory.Role.USER, "show me", dev.lifelong.memory.MessageStatus.COMPLETE);
+            db.messages().append(conv.id(), dev.lifelong.memory.Role.ASSISTANT, hostile, dev.lifelong.memory.MessageStatus.COMPLETE);
+
+            open(server);
+            wait.until(d -> allByTestId("conversation-item").size() == 1);
+            allByTestId("conversation-item").get(0).click();
+            wait.until(d -> lastAssistant() != null && lastAssistant().getText().contains("Here you go."));
+            WebElement content = lastAssistant().findElement(By.cssSelector("[data-testid='message-content']"));
+            assertThat(content.findElements(By.cssSelector("svg, image, video, audio, source, picture, img, [style], [background], [srcset], [poster]")))
+                    .as("nothing that loads or styles survives the sanitiser").isEmpty();
+            assertThat(content.findElements(By.cssSelector(".login-screen"))).as("no class of the app's own stylesheet").isEmpty();
+            assertThat(content.findElements(By.cssSelector("code.language-python"))).hasSize(1);
+            Object positioned = browser.executeScript("return [...arguments[0].querySelectorAll('*')].filter(e => "
+                    + "['fixed','absolute'].includes(getComputedStyle(e).position)).length", content);
+            assertThat(((Number) positioned).intValue()).as("nothing is laid over the page").isZero();
+
+            // and if markup ever got past the sanitiser, the page's Content-Security-Policy stops it in Chromium itself
+            browser.executeScript("window.violations = 0; document.addEventListener('securitypolicyviolation', () => window.violations++);"
+                    + "const img = document.createElement('img'); img.src = arguments[0]; document.body.append(img);"
+                    + "const s = document.createElement('script'); s.textContent = 'window.inlineRan = 1'; document.body.append(s);"
+                    + "const d = document.createElement('div'); d.innerHTML = '<span style=\"position:fixed\">x</span>'; document.body.append(d);",
+                    foreign.url("/after-sanitiser.png"));
+            wait.until(d -> ((Number) browser.executeScript("return window.violations")).intValue() >= 2);
+            assertThat(browser.executeScript("return window.inlineRan === undefined")).as("no inline script runs").isEqualTo(true);
+            // every request the page made so far has had time to reach the other host
+            long until = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < until) Thread.sleep(100);
+            assertThat(foreign.requests).as("requests that reached the other host").isEmpty();
+        }
+    }
+
+    @Test
+    void aLinkWithAnotherAccountsKeyAsksBeforeSwitchingTheSignedInAccount() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            String mallorys = server.newUser("mallory").apiKey;
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            wait.until(d -> browser.findElement(By.id("account-name")).getText().contains("owner"));
+            // a page sends the owner a link with mallory's key: nothing changes without asking
+            browser.get(server.assistant.url() + "#login-key=" + mallorys);
+            wait.until(d -> byTestId("confirm-ok").isDisplayed());
+            assertThat(browser.findElement(By.id("confirm-text")).getText()).contains("mallory").contains("owner");
+            browser.findElement(By.id("confirm-cancel")).click();
+            wait.until(d -> !byTestId("confirm-ok").isDisplayed());
+            assertThat(browser.findElement(By.id("account-name")).getText()).contains("owner");
+            assertThat(browser.getCurrentUrl()).doesNotContain("login-key");
+            // asked and confirmed, it switches
+            browser.get(server.assistant.url() + "#login-key=" + mallorys);
+            wait.until(d -> byTestId("confirm-ok").isDisplayed());
+            byTestId("confirm-ok").click();
+            wait.until(d -> browser.findElement(By.id("account-name")).getText().contains("mallory"));
         }
     }
 
