@@ -31,6 +31,7 @@ public final class Assistant implements AutoCloseable {
     private final String host;
     private final Optional<ModelResolver.Choice> choice;
     private final MemoryExtraction extraction;
+    private final ChatService chat;
 
     private final dev.lifelong.assistant.update.UserAdapters adapters;
     private final dev.lifelong.assistant.update.UpdateService updates;
@@ -40,8 +41,9 @@ public final class Assistant implements AutoCloseable {
     private boolean tls;
 
     private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
-            MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates,
-            dev.lifelong.assistant.auth.AccountService accounts, Path ownerKey) {
+            MemoryExtraction extraction, ChatService chat, dev.lifelong.assistant.update.UserAdapters adapters,
+            dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts, Path ownerKey) {
+        this.chat = chat;
         this.accounts = accounts;
         this.ownerKey = ownerKey;
         this.extraction = extraction;
@@ -106,7 +108,7 @@ public final class Assistant implements AutoCloseable {
                     db.messages(), config.chatGenerationOptions(), updates, accounts,
                     config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null);
             updates.start();
-            Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
+            Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, chat, adapters, updates, accounts, ownerKey);
             a.lock = lock;
             a.tls = config.tls();
             return a;
@@ -158,6 +160,9 @@ public final class Assistant implements AutoCloseable {
     public Database database() { return db; }
 
     public MemoryExtraction extraction() { return extraction; }
+
+    /** The chat service both doors (UI and OpenAI API) answer through; the serving benchmark times its memory step. */
+    public ChatService chat() { return chat; }
 
     public dev.lifelong.assistant.update.UpdateService updates() { return updates; }
 
