@@ -31,18 +31,19 @@ public final class Assistant implements AutoCloseable {
     private final String host;
     private final Optional<ModelResolver.Choice> choice;
     private final MemoryExtraction extraction;
+    private final ChatService chat;
 
     private final dev.lifelong.assistant.update.UserAdapters adapters;
     private final dev.lifelong.assistant.update.UpdateService updates;
-    private ChatService chat;
     private final dev.lifelong.assistant.auth.AccountService accounts;
     private final Path ownerKey;
     private DataDirLock lock;
     private boolean tls;
 
     private Assistant(Database db, ModelManager models, LifelongServer server, String host, Optional<ModelResolver.Choice> choice,
-            MemoryExtraction extraction, dev.lifelong.assistant.update.UserAdapters adapters, dev.lifelong.assistant.update.UpdateService updates,
-            dev.lifelong.assistant.auth.AccountService accounts, Path ownerKey) {
+            MemoryExtraction extraction, ChatService chat, dev.lifelong.assistant.update.UserAdapters adapters,
+            dev.lifelong.assistant.update.UpdateService updates, dev.lifelong.assistant.auth.AccountService accounts, Path ownerKey) {
+        this.chat = chat;
         this.accounts = accounts;
         this.ownerKey = ownerKey;
         this.extraction = extraction;
@@ -109,10 +110,9 @@ public final class Assistant implements AutoCloseable {
                     config.tls() ? new LifelongServer.Tls(config.tlsKeystore(), config.tlsKeystorePassword()) : null,
                     config.acceptedHostNames());
             updates.start();
-            Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, adapters, updates, accounts, ownerKey);
+            Assistant a = new Assistant(db, models, server, config.host(), choice, extraction, chat, adapters, updates, accounts, ownerKey);
             a.lock = lock;
             a.tls = config.tls();
-            a.chat = chat;
             return a;
         } catch (RuntimeException e) {
             models.close();
@@ -155,9 +155,6 @@ public final class Assistant implements AutoCloseable {
 
     public ModelManager models() { return models; }
 
-    /** Conversations and the queue every answer goes through. */
-    public ChatService chat() { return chat; }
-
     public dev.lifelong.assistant.auth.AccountService accounts() { return accounts; }
 
     /** DIR/owner.key: the owner's API key (mode 600). */
@@ -175,6 +172,9 @@ public final class Assistant implements AutoCloseable {
     public Database database() { return db; }
 
     public MemoryExtraction extraction() { return extraction; }
+
+    /** The chat service both doors (UI and OpenAI API) answer through, with the queue every answer goes through. */
+    public ChatService chat() { return chat; }
 
     public dev.lifelong.assistant.update.UpdateService updates() { return updates; }
 

@@ -123,6 +123,9 @@ public final class LearningBenchmark {
             f.put("benchmark", "learning");
             for (String k : List.of("variant", "replayRatio", "replayMinimum", "anchor", "acc", "bwt", "fwt", "forgetting", "closedBookFinal",
                     "withMemoryFinal", "generalChangeFinal", "seconds", "model")) f.put(k, r.get(k));
+            @SuppressWarnings("unchecked") List<String> verdicts = (List<String>) r.get("verdicts");
+            f.put("promotedNights", (Boolean) r.get("train")
+                    ? verdicts.stream().filter(v -> v.startsWith("promoted")).count() + " of " + verdicts.size() : "–");
             f.put("machine", machine);
             figures.add(f);
         }

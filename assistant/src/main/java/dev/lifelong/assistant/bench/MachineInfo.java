@@ -20,6 +20,20 @@ public final class MachineInfo {
         return m;
     }
 
+    /**
+     * The 1-minute load average (-1 where the OS does not say). Recorded before and after each recorded run: on a
+     * 2-core machine anything well above 0 means another process competed for the cores and the figures are not
+     * the machine's.
+     */
+    public static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (Exception ignored) {
+            java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return os.getSystemLoadAverage() < 0 ? -1 : os.getSystemLoadAverage();
+        }
+    }
+
     private static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {

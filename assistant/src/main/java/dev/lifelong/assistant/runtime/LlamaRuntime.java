@@ -69,6 +69,23 @@ public final class LlamaRuntime implements AutoCloseable {
         }
         installNativeLogger();
         options = withinTrainingContext(file, options);
+        ModelParameters params = modelParameters(file, options, adapters);
+        try {
+            long t0 = System.nanoTime();
+            LlamaModel model = new LlamaModel(params);
+            log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
+                    (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
+            return new LlamaRuntime(model, file, options, adapters, longestToken(file));
+        } catch (RuntimeException e) {
+            throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The llama.cpp settings a runtime with these (already capped) options loads its model with. Public so that the
+     * serving benchmark's direct side does exactly the work the server does (same KV cells, slots, threads).
+     */
+    public static ModelParameters modelParameters(Path file, RuntimeOptions options, List<Path> adapters) {
         ModelParameters params = new ModelParameters()
                 .setModel(file.toAbsolutePath().toString())
                 .setThreads(options.threads())
@@ -85,15 +102,7 @@ public final class LlamaRuntime implements AutoCloseable {
         if (options.gpuLayers() > 0) params.setGpuLayers(options.gpuLayers());
         for (Path adapter : adapters) params.addLoraAdapter(adapter.toAbsolutePath().toString());
         if (!adapters.isEmpty()) params.setLoraInitWithoutApply();
-        try {
-            long t0 = System.nanoTime();
-            LlamaModel model = new LlamaModel(params);
-            log.info("Loaded {} in {} ms ({} threads, {} slots of {} tokens)", file.getFileName(),
-                    (System.nanoTime() - t0) / 1_000_000, options.threads(), options.parallel(), options.contextSize());
-            return new LlamaRuntime(model, file, options, adapters, longestToken(file));
-        } catch (RuntimeException e) {
-            throw new ModelLoadException("llama.cpp could not load " + file + ": " + e.getMessage(), e);
-        }
+        return params;
     }
 
     private static <T> T onPlatformThread(java.util.function.Supplier<T> work) {
@@ -254,16 +263,7 @@ public final class LlamaRuntime implements AutoCloseable {
                     + this.options.contextSize() + " tokens; start a new conversation or raise context-size");
         }
         int maxTokens = Math.min(options.maxTokens(), room);
-        InferenceParameters params = new InferenceParameters(prompt)
-                .setNPredict(maxTokens)
-                .setTemperature(options.temperature())
-                .setTopP(options.topP())
-                // With a LoRA adapter loaded, a repeated prompt served from llama.cpp b4916's prompt cache gave wrong
-                // answers (seen while testing adapter parity); only base-only instances reuse the cache.
-                .setCachePrompt(adapters.isEmpty());
-        if (options.seed() >= 0) params.setSeed(options.seed());
-        if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
-        if (options.grammar() != null) params.setGrammar(options.grammar());
+        InferenceParameters params = inferenceParameters(prompt, options, maxTokens, adapters.isEmpty());
         if (!adapters.isEmpty()) {
             float[] scales = new float[adapters.size()];
             if (adapter != BASE) scales[adapter] = 1f;
@@ -301,6 +301,26 @@ public final class LlamaRuntime implements AutoCloseable {
         } finally {
             active.decrementAndGet();
         }
+    }
+
+    /**
+     * The llama.cpp request for a prompt (the adapter selection aside). Public so that the serving benchmark's direct
+     * side samples exactly as the server does.
+     *
+     * @param cachePrompt whether llama.cpp may reuse the slot's cached prefix
+     */
+    public static InferenceParameters inferenceParameters(String prompt, GenerationOptions options, int maxTokens, boolean cachePrompt) {
+        InferenceParameters params = new InferenceParameters(prompt)
+                .setNPredict(maxTokens)
+                .setTemperature(options.temperature())
+                .setTopP(options.topP())
+                // With a LoRA adapter loaded, a repeated prompt served from llama.cpp b4916's prompt cache gave wrong
+                // answers (seen while testing adapter parity); only base-only instances reuse the cache.
+                .setCachePrompt(cachePrompt);
+        if (options.seed() >= 0) params.setSeed(options.seed());
+        if (!options.stop().isEmpty()) params.setStopStrings(options.stop().toArray(String[]::new));
+        if (options.grammar() != null) params.setGrammar(options.grammar());
+        return params;
     }
 
     /** Requests now generating (for the idle check of later schedulers and for status). */

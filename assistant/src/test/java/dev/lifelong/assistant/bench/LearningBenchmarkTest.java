@@ -15,17 +15,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ./bench/run learning --quick}: the whole pipeline on the tiny model, and the shape of what it writes. */
+/**
+ * {@code ./bench/run learning --quick} (run as the launcher runs it, see {@link QuickRun}): the whole pipeline on the
+ * tiny model, and the shape of what it writes, including the figures the README's table is generated from.
+ */
 @Tag("slow")
-@Timeout(600)
+@Timeout(1500)
 class LearningBenchmarkTest {
     @TempDir Path out;
 
     @Test
     void quickRunWritesTheReportTableAndCharts() throws Exception {
-        List<Map<String, Object>> figures = LearningBenchmark.run(out, true);
+        List<Map<String, Object>> figures = QuickRun.run("learning", out);
         assertThat(figures).extracting(f -> f.get("variant")).containsExactly("retrieval-only", "replay-0%", "default");
         assertThat(figures).allSatisfy(f -> assertThat(f).containsKeys("acc", "bwt", "fwt", "forgetting", "replayRatio", "machine"));
+        assertThat(figures.get(0).get("promotedNights")).isEqualTo("–"); // retrieval only trains nothing
+        assertThat(figures.subList(1, 3)).allSatisfy(f -> assertThat(f.get("promotedNights").toString()).matches("[0-2] of 2"));
+        assertThat(BenchmarkReadme.table("learning", figures)).contains("| retrieval-only |", "| default |");
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("learning-report.json").toFile());
         assertThat(report.get("days").asInt()).isEqualTo(2);
