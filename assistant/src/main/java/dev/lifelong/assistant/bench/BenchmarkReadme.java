@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public final class BenchmarkReadme {
     /** The benchmarks, in the README's order. */
-    public static final List<String> BENCHMARKS = List.of("serving", "training", "retrieval", "load", "learning");
+    public static final List<String> BENCHMARKS = List.of("models", "serving", "training", "retrieval", "load", "learning");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private BenchmarkReadme() {}
@@ -85,6 +85,7 @@ public final class BenchmarkReadme {
      */
     public static String table(String bench, List<Map<String, Object>> figures) {
         return switch (bench) {
+            case "models" -> models(figures);
             case "serving" -> serving(figures);
             case "training" -> training(figures);
             case "retrieval" -> retrieval(figures);
@@ -92,6 +93,26 @@ public final class BenchmarkReadme {
             case "learning" -> learning(figures);
             default -> throw new IllegalArgumentException("no README table for benchmark '" + bench + "'");
         };
+    }
+
+    private static String models(List<Map<String, Object>> figures) {
+        StringBuilder b = new StringBuilder();
+        b.append("| model | file | chat: decode tokens/s | train | nightly update needs | training: tokens/s (seq) | training peak RAM (planned) "
+                + "| merge (`export --merged`, Q8_0) |\n|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> f : figures) {
+            boolean trainable = Boolean.TRUE.equals(need(f, "trainable"));
+            b.append(String.format(Locale.ROOT, "| %s | %s MiB | %s | %s | %s | %s | %s | %s |%n", need(f, "model"), need(f, "file_mib"),
+                    num(f, "chat_decode_tokens_per_s", 1), trainable ? "yes" : "no: " + need(f, "trainability"),
+                    trainable ? gib(f, "nightly_needs_mib") : "—",
+                    trainable ? num(f, "train_tokens_per_s", 1) + " (" + need(f, "train_seq_len") + ")" : "—",
+                    trainable ? gib(f, "train_peak_rss_mib") + " (" + gib(f, "train_planned_mib") + ")" : "—",
+                    trainable ? "yes, " + num(f, "merge_seconds", 0) + " s" : "—"));
+        }
+        return b.toString();
+    }
+
+    private static String gib(Map<String, Object> f, String mibKey) {
+        return String.format(Locale.ROOT, "%.1f GB", number(f, mibKey) / 1024.0);
     }
 
     private static String serving(List<Map<String, Object>> figures) {

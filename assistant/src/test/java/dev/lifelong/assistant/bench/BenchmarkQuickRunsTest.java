@@ -22,6 +22,21 @@ class BenchmarkQuickRunsTest {
 
     @Test
     @Timeout(1500)
+    void modelsChatsTrainsAndMergesEachModel() throws Exception {
+        List<Map<String, Object>> figures = QuickRun.run("models", dir.resolve("out"));
+        assertThat(figures).hasSize(1);
+        Map<String, Object> f = figures.get(0);
+        assertThat(((Number) f.get("chat_decode_tokens_per_s")).doubleValue()).isPositive();
+        assertThat(f.get("trainable")).isEqualTo(true);
+        assertThat(((Number) f.get("train_tokens_per_s")).doubleValue()).isPositive();
+        assertThat(((Number) f.get("train_peak_rss_mib")).longValue()).isPositive();
+        assertThat(((Number) f.get("nightly_needs_mib")).longValue()).isPositive();
+        assertThat(((Number) f.get("merge_seconds")).doubleValue()).isPositive();
+        assertThat(BenchmarkReadme.table("models", figures)).contains("| tiny test model (pipeline check only) |", "| yes |");
+    }
+
+    @Test
+    @Timeout(1500)
     void servingComparesEqualWorkWithAndWithoutMemory() throws Exception {
         List<Map<String, Object>> figures = QuickRun.run("serving", dir.resolve("out"));
         assertThat(figures).extracting(f -> f.get("figure"))
