@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public final class BenchmarkReadme {
     /** The benchmarks, in the README's order. */
-    public static final List<String> BENCHMARKS = List.of("models", "serving", "training", "retrieval", "load", "learning");
+    public static final List<String> BENCHMARKS = List.of("models", "nightly", "serving", "training", "retrieval", "load", "learning");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private BenchmarkReadme() {}
@@ -86,6 +86,7 @@ public final class BenchmarkReadme {
     public static String table(String bench, List<Map<String, Object>> figures) {
         return switch (bench) {
             case "models" -> models(figures);
+            case "nightly" -> nightly(figures);
             case "serving" -> serving(figures);
             case "training" -> training(figures);
             case "retrieval" -> retrieval(figures);
@@ -107,6 +108,26 @@ public final class BenchmarkReadme {
                     trainable ? num(f, "train_tokens_per_s", 1) + " (" + need(f, "train_seq_len") + ")" : "—",
                     trainable ? gib(f, "train_peak_rss_mib") + " (" + gib(f, "train_planned_mib") + ")" : "—",
                     trainable ? "yes, " + num(f, "merge_seconds", 0) + " s" : "—"));
+        }
+        return b.toString();
+    }
+
+    private static String nightly(List<Map<String, Object>> figures) {
+        StringBuilder b = new StringBuilder();
+        b.append("| model | new tokens (epochs, steps) | dataset + self-replay | tokenizing | training process: load / train / gate's scoring "
+                + "| gating + promoting | total | peak RAM | verdict | goal |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> f : figures) {
+            double gating = number(f, "phase_gating") + (f.containsKey("phase_promoting") ? number(f, "phase_promoting")
+                    : f.containsKey("phase_recording_the_rejection") ? number(f, "phase_recording_the_rejection") : 0);
+            b.append(String.format(Locale.ROOT, "| %s | %s (%s, %s) | %s s | %s s | %s / %s / %s s | %s s | %s s (%s min) | %s | %s | %s |%n",
+                    need(f, "model"), String.format(Locale.ROOT, "%,d", (long) number(f, "day_tokens")), need(f, "epochs"), need(f, "steps"),
+                    String.format(Locale.ROOT, "%.0f", number(f, "phase_building_the_dataset")
+                            + (f.containsKey("phase_answering_general_prompts_for_self-replay")
+                                    ? number(f, "phase_answering_general_prompts_for_self-replay") : 0)),
+                    num(f, "phase_tokenizing", 1), num(f, "process_load_seconds", 0),
+                    num(f, "process_train_seconds", 0), num(f, "process_evaluation_seconds", 0),
+                    String.format(Locale.ROOT, "%.1f", gating), num(f, "total_seconds", 0),
+                    String.format(Locale.ROOT, "%.1f", number(f, "total_seconds") / 60), gib(f, "process_peak_rss_mib"), need(f, "verdict"), goal(f)));
         }
         return b.toString();
     }

@@ -28,9 +28,9 @@ import java.util.concurrent.Callable;
  * {@code ./bench/run readme} only regenerates them.
  */
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
-        description = "Run a benchmark (models, serving, training, retrieval, learning, load), or regenerate the README's tables (readme).")
+        description = "Run a benchmark (models, nightly, serving, training, retrieval, learning, load), or regenerate the README's tables (readme).")
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", description = "Benchmark: models, serving, training, retrieval, learning or load; or readme.") String name;
+    @Parameters(paramLabel = "NAME", description = "Benchmark: models, nightly, serving, training, retrieval, learning or load; or readme.") String name;
     @Option(names = "--quick", description = "A smaller, faster run that checks the benchmark works (what CI runs).") boolean quick;
     @Option(names = "--out", paramLabel = "DIR", description = "Where results go (default bench-out).") Path out = Path.of("bench-out");
     @Option(names = "--record", description = "Add this run to docs/benchmarks/history (code must be committed) and regenerate the README's tables.")
@@ -86,6 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
     public static List<Map<String, Object>> run(String name, Path out, boolean quick) throws Exception {
         return switch (name) {
             case "models" -> dev.lifelong.assistant.bench.ModelsBenchmark.run(out, quick);
+            case "nightly" -> dev.lifelong.assistant.bench.NightlyBenchmark.run(out, quick);
             case "serving" -> ServingBenchmark.run(out, quick);
             case "training" -> TrainingBenchmark.run(out, quick);
             case "retrieval" -> RetrievalBenchmark.run(out, quick);

@@ -37,6 +37,21 @@ class BenchmarkQuickRunsTest {
 
     @Test
     @Timeout(1500)
+    void nightlyTimesEveryPhaseOfARealUpdate() throws Exception {
+        List<Map<String, Object>> figures = QuickRun.run("nightly", dir.resolve("out"));
+        assertThat(figures).hasSize(1);
+        Map<String, Object> f = figures.get(0);
+        assertThat(f).containsKeys("phase_building_the_dataset", "phase_tokenizing", "phase_training", "phase_gating");
+        assertThat(((Number) f.get("day_tokens")).intValue()).isGreaterThanOrEqualTo(600);
+        assertThat(((Number) f.get("steps")).intValue()).isPositive();
+        assertThat(((Number) f.get("replay")).intValue()).as("the second night replays the first's data").isPositive();
+        assertThat(((Number) f.get("fact_variants")).intValue()).isPositive();
+        assertThat(((Number) f.get("process_train_seconds")).doubleValue()).isPositive();
+        assertThat(BenchmarkReadme.table("nightly", figures)).contains("| tiny test model (pipeline check only) |");
+    }
+
+    @Test
+    @Timeout(1500)
     void servingComparesEqualWorkWithAndWithoutMemory() throws Exception {
         List<Map<String, Object>> figures = QuickRun.run("serving", dir.resolve("out"));
         assertThat(figures).extracting(f -> f.get("figure"))
