@@ -351,8 +351,8 @@ public final class LifelongUpdate {
         }
         double g = m.generalChange();
         String general = Math.abs(g) < 0.005 ? "general answers unchanged"
-                : g > 0 ? String.format(Locale.ROOT, "general answers slightly worse (%+.1f%%)", 100 * g)
-                : String.format(Locale.ROOT, "general answers slightly better (%+.1f%%)", 100 * g);
+                : String.format(Locale.ROOT, "general answers %s%s (%+.1f%% loss on the general probe)",
+                        Math.abs(g) < 0.05 ? "slightly " : "", g > 0 ? "worse" : "better", 100 * g);
         b.append("; ").append(general).append(". ");
         if (verdict.promote()) {
             b.append("Now answering with v").append(promotedAs).append('.');

@@ -243,7 +243,9 @@ class BrowserTest {
             byTestId("train-now").click();
             wait.until(d -> byTestId("train-progress").isDisplayed());
             wait.until(d -> byTestId("train-phase").getText().startsWith("Finished"));
-            assertThat(byTestId("train-phase").getText()).startsWith("Finished: promoted");
+            // the night in plain words (LifelongUpdate.plainSummary)
+            assertThat(byTestId("train-phase").getText()).startsWith("Finished: Learned from 12 exchanges")
+                    .contains("Now answering with v1.");
             wait.until(d -> byTestId("model-serving").getText().contains("adapter v1"));
             List<WebElement> rows = allByTestId("version-row");
             assertThat(rows).hasSize(1);
