@@ -99,7 +99,7 @@ class LifelongLoopApiTest {
         }
         JsonNode last = progress.getLast();
         assertThat(last.get("state").asText()).as(last.toString()).isEqualTo("succeeded");
-        assertThat(last.get("message").asText()).startsWith("promoted");
+        assertThat(last.get("message").asText()).startsWith("Learned from ").endsWith("Now answering with v1.");
         assertThat(last.get("version").asInt()).isEqualTo(1);
         assertThat(progress).anySatisfy(p -> {
             assertThat(p.get("phase").asText()).isEqualTo("training");
