@@ -35,6 +35,9 @@ public final class UserArchive {
         return t;
     }
 
+    /** The user setting that holds a conversation id (see UserSettings). */
+    private static final String API_CONVERSATION_SETTING = "api_conversation";
+
     private static final Map<String, String> WHERE = Map.of(
             "messages", "conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)");
 
@@ -171,6 +174,14 @@ public final class UserArchive {
                         }
                         case "feedback" -> v.put("message_id", mapped(ids, "messages", row.get("message_id"), true));
                         case "training_examples" -> v.put("source_message_id", mapped(ids, "messages", row.get("source_message_id"), false));
+                        case "user_settings" -> {
+                            // the conversation collecting API chats is named by its id, which is the exporting installation's
+                            if (API_CONVERSATION_SETTING.equals(row.get("name"))) {
+                                Long conversation = mapped(ids, "conversations", row.get("value"), false);
+                                if (conversation == null) continue;
+                                v.put("value", conversation.toString());
+                            }
+                        }
                         case "adapter_versions" -> {
                             v.put("parent_id", null);
                             v.put("file", fileFor.apply(userId, row));

@@ -232,8 +232,14 @@ class ExportImportTest {
             new dev.lifelong.memory.UserSettings(db).setUpdateWindow(ownerId, "01:00-02:00");
             new dev.lifelong.memory.UserSettings(db).setMemoryExtraction(ownerId, false);
         }
-        Path withWindow = rewritten(bundle, "window.zip", "settings.json", b -> "[{\"name\":\"update_window\",\"value\":\"02:00-05:00\"}]"
-                .getBytes(StandardCharsets.UTF_8), true);
+        long exportedConversation;
+        try (ZipFile zip = new ZipFile(bundle.toFile())) {
+            String firstLine = new String(zip.getInputStream(zip.getEntry("conversations.jsonl")).readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+            exportedConversation = JSON.readTree(firstLine).get("id").asLong();
+        }
+        // the API-chat conversation setting names a conversation by the exporting installation's id
+        Path withWindow = rewritten(bundle, "window.zip", "settings.json", b -> ("[{\"name\":\"update_window\",\"value\":\"02:00-05:00\"},"
+                + "{\"name\":\"api_conversation\",\"value\":\"" + exportedConversation + "\"}]").getBytes(StandardCharsets.UTF_8), true);
         Path ownersBundle = rewritten(withWindow, "owner.zip", "manifest.json", b -> {
             try {
                 ObjectNode m = (ObjectNode) JSON.readTree(b);
@@ -255,6 +261,8 @@ class ExportImportTest {
             var settings = new dev.lifelong.memory.UserSettings(c);
             assertThat(settings.updateWindow(ownerId)).as("the bundle's setting wins").contains("02:00-05:00");
             assertThat(settings.memoryExtraction(ownerId)).as("the owner's own setting stays").isFalse();
+            long gardens = c.conversations().list(ownerId).get(0).id();
+            assertThat(settings.apiConversation(ownerId)).as("mapped to the conversation's id here").contains(gardens);
             var serving = new AdapterVersionStore(c).serving(ownerId).orElseThrow();
             assertThat(Files.readAllBytes(three.resolve(serving.file()))).isEqualTo(adapterOne);
         }
