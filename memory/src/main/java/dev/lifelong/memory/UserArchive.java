@@ -35,6 +35,9 @@ public final class UserArchive {
         return t;
     }
 
+    /** The user setting that holds a conversation id (see UserSettings). */
+    private static final String API_CONVERSATION_SETTING = "api_conversation";
+
     private static final Map<String, String> WHERE = Map.of(
             "messages", "conversation_id IN (SELECT id FROM conversations WHERE user_id = ?)");
 
@@ -59,33 +62,94 @@ public final class UserArchive {
         });
     }
 
-    /** What an import made. */
-    public record Imported(long userId, Map<String, Integer> counts, Map<Long, Long> adapterVersionIds) {}
+    /**
+     * What an import made. {@code intoOwner}: the rows went to this installation's owner (who had nothing yet) instead of
+     * a new user.
+     */
+    public record Imported(long userId, boolean intoOwner, Map<String, Integer> counts, Map<Long, Long> adapterVersionIds) {}
+
+    /** The bundle's user name is taken here by someone the import must not write into. */
+    public static final class NameTakenException extends IllegalArgumentException {
+        private final String name;
+
+        NameTakenException(String name, String why) {
+            super("a user called '" + name + "' already exists here" + why);
+            this.name = name;
+        }
+
+        public String name() { return name; }
+    }
+
+    /**
+     * The owner's id when {@code name} is the owner's name and the owner has nothing of their own yet (no conversations,
+     * memories, training examples or adapter versions): a fresh installation, where an import of the same name is
+     * someone moving in, not a clash. Empty otherwise.
+     */
+    public static java.util.Optional<Long> emptyOwnerCalled(Database db, String name) {
+        return db.read(c -> emptyOwnerCalled(c, name));
+    }
+
+    private static java.util.Optional<Long> emptyOwnerCalled(Connection c, String name) throws SQLException {
+        try (var q = c.prepareStatement("SELECT id FROM users WHERE name = ? COLLATE NOCASE AND role = 'owner'")) {
+            q.setString(1, name);
+            try (var rs = q.executeQuery()) {
+                if (!rs.next()) return java.util.Optional.empty();
+                long owner = rs.getLong(1);
+                return hasOwnData(c, owner) ? java.util.Optional.empty() : java.util.Optional.of(owner);
+            }
+        }
+    }
+
+    /** Whether the user has anything an import would mix with (settings, keys and jobs do not count). */
+    private static boolean hasOwnData(Connection c, long userId) throws SQLException {
+        for (String table : List.of("conversations", "memories", "training_examples", "adapter_versions")) {
+            try (var q = c.prepareStatement("SELECT 1 FROM " + table + " WHERE user_id = ? LIMIT 1")) {
+                q.setLong(1, userId);
+                try (var rs = q.executeQuery()) {
+                    if (rs.next()) return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /**
      * Creates the member {@code name} with the rows (as {@link #export} gives them, e.g. read back from JSON) in one
-     * transaction. Adapter files are named by the caller: {@code fileFor} maps an exported version row to the file it
-     * will have here (relative to the data folder), or null when the bundle does not carry that version's file.
+     * transaction. When {@code name} is this installation's owner and the owner has nothing of their own yet (see
+     * {@link #emptyOwnerCalled}), the rows become the owner's instead: the owner keeps their id, password and API keys.
+     * Any other taken name is refused with {@link NameTakenException}. Adapter files are named by the caller:
+     * {@code fileFor} maps an exported version row to the file it will have here (relative to the data folder), or null
+     * when the bundle does not carry that version's file.
      */
     public static Imported importUser(Database db, String name, Map<String, List<Map<String, Object>>> rows,
             java.util.function.BiFunction<Long, Map<String, Object>, String> fileFor) {
         Accounts.requireValidName(name);
         return db.inTransaction(c -> {
-            try (var exists = c.prepareStatement("SELECT 1 FROM users WHERE name = ? COLLATE NOCASE")) {
-                exists.setString(1, name);
-                try (var rs = exists.executeQuery()) {
-                    if (rs.next()) throw new IllegalArgumentException("a user called '" + name + "' already exists here; import under another name");
+            java.util.Optional<Long> emptyOwner = emptyOwnerCalled(c, name);
+            if (emptyOwner.isEmpty()) {
+                try (var exists = c.prepareStatement("SELECT role FROM users WHERE name = ? COLLATE NOCASE")) {
+                    exists.setString(1, name);
+                    try (var rs = exists.executeQuery()) {
+                        if (rs.next()) {
+                            throw new NameTakenException(name, "owner".equals(rs.getString(1))
+                                    ? " (this installation's owner) and already has conversations, memories or an adapter of their own" : "");
+                        }
+                    }
                 }
+                Accounts.refuseLookAlike(c, name, -1);
             }
-            Accounts.refuseLookAlike(c, name, -1);
             long userId;
-            try (var insert = c.prepareStatement("INSERT INTO users (name, created_at, role) VALUES (?, ?, 'member')", Statement.RETURN_GENERATED_KEYS)) {
-                insert.setString(1, name);
-                insert.setLong(2, db.clock().millis());
-                insert.executeUpdate();
-                try (var keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    userId = keys.getLong(1);
+            if (emptyOwner.isPresent()) {
+                userId = emptyOwner.get();
+            } else {
+                try (var insert = c.prepareStatement("INSERT INTO users (name, created_at, role) VALUES (?, ?, 'member')", Statement.RETURN_GENERATED_KEYS)) {
+                    insert.setString(1, name);
+                    insert.setLong(2, db.clock().millis());
+                    insert.executeUpdate();
+                    try (var keys = insert.getGeneratedKeys()) {
+                        keys.next();
+                        userId = keys.getLong(1);
+                    }
                 }
             }
             Map<String, Map<Long, Long>> ids = new HashMap<>();
@@ -110,6 +174,14 @@ public final class UserArchive {
                         }
                         case "feedback" -> v.put("message_id", mapped(ids, "messages", row.get("message_id"), true));
                         case "training_examples" -> v.put("source_message_id", mapped(ids, "messages", row.get("source_message_id"), false));
+                        case "user_settings" -> {
+                            // the conversation collecting API chats is named by its id, which is the exporting installation's
+                            if (API_CONVERSATION_SETTING.equals(row.get("name"))) {
+                                Long conversation = mapped(ids, "conversations", row.get("value"), false);
+                                if (conversation == null) continue;
+                                v.put("value", conversation.toString());
+                            }
+                        }
                         case "adapter_versions" -> {
                             v.put("parent_id", null);
                             v.put("file", fileFor.apply(userId, row));
@@ -124,7 +196,9 @@ public final class UserArchive {
                     List<String> cols = new ArrayList<>(v.keySet());
                     cols.add("user_id");
                     if (table.equals("messages")) cols.remove("user_id");
-                    StringBuilder sql = new StringBuilder("INSERT INTO ").append(table).append(" (").append(String.join(", ", cols))
+                    // the owner may already have settings of their own; the bundle's, being the person's, win
+                    String insertVerb = table.equals("user_settings") ? "INSERT OR REPLACE INTO " : "INSERT INTO ";
+                    StringBuilder sql = new StringBuilder(insertVerb).append(table).append(" (").append(String.join(", ", cols))
                             .append(") VALUES (").append("?, ".repeat(cols.size() - 1)).append("?)");
                     try (PreparedStatement insert = c.prepareStatement(sql.toString(), Statement.RETURN_GENERATED_KEYS)) {
                         int i = 1;
@@ -163,7 +237,7 @@ public final class UserArchive {
                 Long to = ids.get("adapter_versions").get(p[1]);
                 if (to != null) update(c, "UPDATE adapter_versions SET parent_id = ? WHERE id = ?", to, p[0]);
             }
-            return new Imported(userId, counts, ids.get("adapter_versions"));
+            return new Imported(userId, emptyOwner.isPresent(), counts, ids.get("adapter_versions"));
         });
     }
 

@@ -66,10 +66,16 @@ final class Dto {
     }
 
     static Map<String, Object> error(String type, String code, String message) {
+        return error(type, code, message, null);
+    }
+
+    /** OpenAI's error shape; {@code param} (the request field at fault) only when there is one. */
+    static Map<String, Object> error(String type, String code, String message, String param) {
         Map<String, Object> inner = new LinkedHashMap<>();
         inner.put("message", message);
         inner.put("type", type);
         inner.put("code", code);
+        if (param != null) inner.put("param", param);
         return Map.of("error", inner);
     }
 }

@@ -68,7 +68,7 @@ public final class LifelongServer implements AutoCloseable {
             memoryRoutes.register(config.routes);
             if (adapterRoutes != null) adapterRoutes.register(config.routes);
             openAi.register(config.routes);
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage()));
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.type(), e.code(), e.getMessage(), e.param()));
             config.routes.exception(dev.lifelong.assistant.auth.AuthException.class, (e, ctx) -> {
                 if (e.retryAfter() != null) ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
                 String type = switch (e.kind()) {
@@ -146,9 +146,13 @@ public final class LifelongServer implements AutoCloseable {
     }
 
     private static void error(Context ctx, int status, String type, String code, String message) {
+        error(ctx, status, type, code, message, null);
+    }
+
+    private static void error(Context ctx, int status, String type, String code, String message, String param) {
         if (ctx.res().isCommitted()) return;
         ctx.attribute(ERROR_WRITTEN, Boolean.TRUE);
-        ctx.status(status).json(Dto.error(type, code, message == null ? "error" : message));
+        ctx.status(status).json(Dto.error(type, code, message == null ? "error" : message, param));
     }
 
     public int port() {

@@ -10,6 +10,7 @@ import dev.lifelong.assistant.runtime.Cancellation;
 import dev.lifelong.assistant.runtime.ChatTurn;
 import dev.lifelong.assistant.runtime.GenerationOptions;
 import dev.lifelong.assistant.runtime.GenerationResult;
+import dev.lifelong.assistant.runtime.JsonSchemaGrammar;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -23,7 +24,8 @@ import java.util.UUID;
  * OpenAI-compatible {@code /v1/models} and {@code /v1/chat/completions}, so existing OpenAI clients work unchanged.
  * Like chats in the UI, a completion gets the user's memories and is remembered (stored in the "Chats through the API"
  * conversation, memories extracted), unless the user switched API memory off or the request sends
- * {@code X-Lifelong-Memory: off}.
+ * {@code X-Lifelong-Memory: off}. {@code response_format} (json_object, json_schema) is enforced with a llama.cpp grammar;
+ * tools and tool calls are refused with a 400 naming the field, since this server cannot call tools.
  */
 final class OpenAiRoutes {
     static final String DEFAULT_MODEL_ID = "default";
@@ -74,11 +76,13 @@ final class OpenAiRoutes {
             JsonNode m = messages.get(i);
             if (!m.isObject()) throw ApiException.badRequest("invalid_value", "messages[" + i + "] must be an object");
             String role = Json.requiredString(m, "role");
+            refuseToolMessages(m, role, i);
             String content = content(m.get("content"), i);
             switch (role) {
                 case "system", "developer" -> system.append(system.isEmpty() ? "" : "\n\n").append(content);
                 case "user", "assistant" -> turns.add(new ChatTurn(role, content));
-                default -> throw ApiException.badRequest("invalid_value", "messages[" + i + "].role must be system, developer, user or assistant, not '" + role + "'");
+                default -> throw ApiException.badRequest("invalid_value", "messages[" + i + "].role must be system, developer, user or assistant, not '" + role + "'",
+                        "messages[" + i + "].role");
             }
         }
         if (turns.isEmpty()) throw ApiException.badRequest("invalid_value", "'messages' needs at least one user message");
@@ -95,7 +99,79 @@ final class OpenAiRoutes {
         boolean stream = Json.optionalBoolean(body, "stream", false);
         JsonNode streamOptions = body.get("stream_options");
         boolean includeUsage = streamOptions != null && streamOptions.isObject() && Json.optionalBoolean(streamOptions, "include_usage", false);
-        return new Request(model, turns, new GenerationOptions(maxTokens, temperature, topP, seed, stop), stream, includeUsage);
+        refuseTools(body);
+        String grammar = responseFormatGrammar(body.get("response_format"));
+        return new Request(model, turns, new GenerationOptions(maxTokens, temperature, topP, seed, stop, grammar), stream, includeUsage);
+    }
+
+    /**
+     * The grammar that makes the answer follow {@code response_format}: none for text, any JSON object for
+     * {@code json_object}, the schema's instances for {@code json_schema}. Without it a client asking for JSON would
+     * get prose with a 200.
+     */
+    static String responseFormatGrammar(JsonNode format) {
+        if (format == null || format.isNull()) return null;
+        if (!format.isObject()) throw ApiException.badRequest("invalid_type", "'response_format' must be an object", "response_format");
+        JsonNode typeNode = format.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            throw ApiException.badRequest("missing_field", "response_format.type is required: text, json_object or json_schema", "response_format.type");
+        }
+        String type = typeNode.asText();
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" -> JsonSchemaGrammar.anyObject();
+            case "json_schema" -> {
+                JsonNode schema = format.path("json_schema").path("schema");
+                if (!schema.isObject() && !schema.isBoolean()) {
+                    throw ApiException.badRequest("missing_field", "response_format.json_schema.schema is required (a JSON schema object)",
+                            "response_format.json_schema.schema");
+                }
+                try {
+                    yield JsonSchemaGrammar.forSchema(schema);
+                } catch (JsonSchemaGrammar.UnsupportedSchemaException e) {
+                    throw ApiException.badRequest("unsupported_schema", e.getMessage(), "response_format.json_schema.schema");
+                }
+            }
+            default -> throw ApiException.badRequest("invalid_value",
+                    "response_format.type must be text, json_object or json_schema, not '" + type + "'", "response_format.type");
+        };
+    }
+
+    /**
+     * This server cannot call tools: a request that offers some is refused by name rather than answered as if they were
+     * not there. {@code tool_choice} "none" (or "auto", which means the same with nothing to call) is fine without tools.
+     */
+    private static void refuseTools(ObjectNode body) {
+        JsonNode tools = body.get("tools");
+        if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
+            throw ApiException.badRequest("unsupported_parameter", "tools are not supported by this server: it cannot make tool"
+                    + " (function) calls; send the request without 'tools'", "tools");
+        }
+        JsonNode functions = body.get("functions");
+        if (functions != null && !functions.isNull() && !(functions.isArray() && functions.isEmpty())) {
+            throw ApiException.badRequest("unsupported_parameter", "functions are not supported by this server: it cannot make"
+                    + " function calls; send the request without 'functions'", "functions");
+        }
+        JsonNode choice = body.get("tool_choice");
+        if (choice != null && !choice.isNull() && !(choice.isTextual() && (choice.asText().equals("none") || choice.asText().equals("auto")))) {
+            throw ApiException.badRequest("unsupported_parameter", "tool_choice " + choice + " is not supported by this server:"
+                    + " it cannot make tool calls; leave 'tool_choice' out or send \"none\"", "tool_choice");
+        }
+    }
+
+    /** Tool calls and their results belong to a conversation with tools, which this server cannot have. */
+    private static void refuseToolMessages(JsonNode m, String role, int i) {
+        if (role.equals("tool") || role.equals("function")) {
+            throw ApiException.badRequest("unsupported_value", "messages[" + i + "] has role '" + role + "': tool results are not"
+                    + " supported by this server (it makes no tool calls)", "messages[" + i + "].role");
+        }
+        for (String field : List.of("tool_calls", "function_call")) {
+            JsonNode calls = m.get(field);
+            if (calls != null && !calls.isNull() && !(calls.isArray() && calls.isEmpty())) {
+                throw ApiException.badRequest("unsupported_value", "messages[" + i + "]." + field + ": tool calls are not"
+                        + " supported by this server; send the assistant's text as 'content' instead", "messages[" + i + "]." + field);
+            }
+        }
     }
 
     private static String content(JsonNode c, int i) {

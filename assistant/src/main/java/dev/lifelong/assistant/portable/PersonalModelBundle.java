@@ -59,7 +59,8 @@ public final class PersonalModelBundle {
 
     public record ExportSummary(Path file, String user, int conversations, int messages, int memories, Integer adapterVersion, long bytes) {}
 
-    public record ImportSummary(long userId, String user, Map<String, Integer> counts, Integer adapterVersion) {}
+    /** {@code intoOwner}: the bundle went to this installation's owner (who had nothing yet), not to a new user. */
+    public record ImportSummary(long userId, String user, boolean intoOwner, Map<String, Integer> counts, Integer adapterVersion) {}
 
     private PersonalModelBundle() {}
 
@@ -203,7 +204,9 @@ public final class PersonalModelBundle {
     static final int OTHER_FIELD_LIMIT = 200;
 
     /**
-     * Checks the bundle and creates its user here (as {@code asName}, or the name in the bundle). Refuses, with the
+     * Checks the bundle and creates its user here (as {@code asName}, or the name in the bundle); when that name is the
+     * owner's and the owner has nothing yet (a fresh installation: "my model, my new laptop"), the bundle becomes the
+     * owner's instead, who keeps their id, password and API keys. Refuses, with the
      * reason, unknown format versions, entries outside the bundle (zip-slip) or unknown to it, oversized or
      * suspiciously compressed entries (all before anything is inflated but the manifest), checksum mismatches, fields
      * beyond the API's limits, and an adapter that is not a LoRA adapter of {@code baseModel}'s shape or was trained on
@@ -269,6 +272,8 @@ public final class PersonalModelBundle {
             throw new IllegalArgumentException("the bundle's data is malformed: " + e.getMessage());
         }
         requireWithinLimits(rows);
+        // an empty owner has no adapter versions, so anything in their adapter folder is left from an interrupted import
+        UserArchive.emptyOwnerCalled(db, name).ifPresent(owner -> deleteAdapterFolder(dataDir, owner));
         int adapterVersion = manifest.path("adapter").path("version").asInt(-1);
         List<Path> written = new ArrayList<>();
         try {
@@ -281,7 +286,8 @@ public final class PersonalModelBundle {
                 if ("import".equals(System.getenv("LIFELONG_CRASH_AT"))) Runtime.getRuntime().halt(137);
                 return rel.toString();
             });
-            return new ImportSummary(done.userId(), name, done.counts(), hasAdapter ? adapterVersion : null);
+            String user = db.accounts().find(done.userId()).map(a -> a.name()).orElse(name);
+            return new ImportSummary(done.userId(), user, done.intoOwner(), done.counts(), hasAdapter ? adapterVersion : null);
         } catch (RuntimeException e) {
             for (Path p : written) {
                 try {
@@ -349,6 +355,15 @@ public final class PersonalModelBundle {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean " + adapters + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteAdapterFolder(Path dataDir, long userId) {
+        Path folder = dataDir.resolve("adapters").resolve("user-" + userId);
+        try {
+            if (Files.isDirectory(folder)) dev.lifelong.io.DurableFiles.deleteTree(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean " + folder + ": " + e.getMessage(), e);
         }
     }
 

@@ -218,6 +218,68 @@ class ExportImportTest {
             assertThat(JSON.readTree(s.as(adaKeyTwo).get("/api/adapters").body()).at("/serving/version").asInt()).isEqualTo(1);
         }
         assertThat(answerTwo).isNotEmpty().isEqualTo(answerOne);
+
+        // "my model, my new laptop": a bundle of the owner (here: ada's, renamed) into a fresh installation, whose owner
+        // has a key, a password and a setting but no data yet, lands in that owner
+        Path three = dir.resolve("three");
+        Files.createDirectories(three);
+        String ownerKey;
+        long ownerId;
+        try (Database db = Database.open(three.resolve("lifelong.db"))) {
+            ownerId = db.accounts().findByName("owner").orElseThrow().id();
+            ownerKey = db.accounts().createApiKey(ownerId, "owner.key", true).secret();
+            db.accounts().setPasswordHash(ownerId, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA");
+            new dev.lifelong.memory.UserSettings(db).setUpdateWindow(ownerId, "01:00-02:00");
+            new dev.lifelong.memory.UserSettings(db).setMemoryExtraction(ownerId, false);
+        }
+        long exportedConversation;
+        try (ZipFile zip = new ZipFile(bundle.toFile())) {
+            String firstLine = new String(zip.getInputStream(zip.getEntry("conversations.jsonl")).readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+            exportedConversation = JSON.readTree(firstLine).get("id").asLong();
+        }
+        // the API-chat conversation setting names a conversation by the exporting installation's id
+        Path withWindow = rewritten(bundle, "window.zip", "settings.json", b -> ("[{\"name\":\"update_window\",\"value\":\"02:00-05:00\"},"
+                + "{\"name\":\"api_conversation\",\"value\":\"" + exportedConversation + "\"}]").getBytes(StandardCharsets.UTF_8), true);
+        Path ownersBundle = rewritten(withWindow, "owner.zip", "manifest.json", b -> {
+            try {
+                ObjectNode m = (ObjectNode) JSON.readTree(b);
+                m.put("user", "owner");
+                return JSON.writeValueAsBytes(m);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, false);
+        Run intoOwner = cli("import", ownersBundle.toString(), "--data", three.toString(), "--model", base.toString());
+        assertThat(intoOwner.exit()).as(intoOwner.output()).isZero();
+        assertThat(intoOwner.output()).contains("imported into this installation's owner owner").doesNotContain("ll_");
+        try (Database a = Database.open(one.resolve("lifelong.db")); Database c = Database.open(three.resolve("lifelong.db"))) {
+            assertThat(c.accounts().list()).as("no second user").hasSize(1);
+            assertThat(c.accounts().findByName("owner").orElseThrow().id()).isEqualTo(ownerId);
+            assertThat(summary(c, ownerId)).isEqualTo(summary(a, a.accounts().findByName("ada").orElseThrow().id()));
+            assertThat(c.accounts().authenticateKey(ownerKey).orElseThrow().userId()).as("the owner's key still works").isEqualTo(ownerId);
+            assertThat(c.accounts().passwordHash(ownerId)).contains("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA");
+            var settings = new dev.lifelong.memory.UserSettings(c);
+            assertThat(settings.updateWindow(ownerId)).as("the bundle's setting wins").contains("02:00-05:00");
+            assertThat(settings.memoryExtraction(ownerId)).as("the owner's own setting stays").isFalse();
+            long gardens = c.conversations().list(ownerId).get(0).id();
+            assertThat(settings.apiConversation(ownerId)).as("mapped to the conversation's id here").contains(gardens);
+            var serving = new AdapterVersionStore(c).serving(ownerId).orElseThrow();
+            assertThat(Files.readAllBytes(three.resolve(serving.file()))).isEqualTo(adapterOne);
+        }
+        try (TestServer s = TestServer.start(three, base, 1024, 12)) {
+            String answerThree = JSON.readTree(s.as(ownerKey).post("/v1/chat/completions", question, "X-Lifelong-Memory", "off").body())
+                    .at("/choices/0/message/content").asText();
+            assertThat(answerThree).as("the owner answers with the imported adapter").isEqualTo(answerOne);
+            assertThat(JSON.readTree(s.as(ownerKey).get("/api/memories").body()).toString()).contains("Momo");
+        }
+        // now the owner has data: a second import of the same name is refused, saying what to type
+        Run again = cli("import", ownersBundle.toString(), "--data", three.toString(), "--model", base.toString());
+        assertThat(again.exit()).as(again.output()).isNotZero();
+        assertThat(again.output()).contains("a user called 'owner' already exists here (this installation's owner)")
+                .contains("--as NEWNAME").contains("--as owner-2").doesNotContain("Exception in thread");
+        Run asOther = cli("import", ownersBundle.toString(), "--as", "owner-2", "--data", three.toString(), "--model", base.toString());
+        assertThat(asOther.exit()).as(asOther.output()).isZero();
+        assertThat(asOther.lastLine()).startsWith("ll_");
     }
 
     private void assertRefused(Run r, String reason, Path installation) throws Exception {

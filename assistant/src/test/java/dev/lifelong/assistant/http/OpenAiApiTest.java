@@ -98,4 +98,95 @@ class OpenAiApiTest {
         HttpResponse<String> r = server.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}],\"max_tokens\":2}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
+
+    static final String ASK = "{\"model\":\"default\",\"messages\":[{\"role\":\"user\",\"content\":\"Answer in JSON.\"}]";
+
+    @Test
+    void jsonObjectResponseFormatMakesTheAnswerJson() throws Exception {
+        for (int seed = 1; seed <= 3; seed++) {
+            HttpResponse<String> r = server.post("/v1/chat/completions", ASK + ",\"max_tokens\":300,\"temperature\":0.8,\"seed\":" + seed
+                    + ",\"response_format\":{\"type\":\"json_object\"}}", "X-Lifelong-Memory", "off");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode choice = json(r.body()).at("/choices/0");
+            String text = choice.at("/message/content").asText();
+            assertThat(text).startsWith("{");
+            // a random model may run out of tokens inside the object; what it wrote must still be JSON so far
+            if (choice.get("finish_reason").asText().equals("stop")) assertThat(json(text).isObject()).as(text).isTrue();
+            else assertThat(isJsonPrefix(text)).as(text).isTrue();
+        }
+    }
+
+    @Test
+    void jsonSchemaResponseFormatGivesOnlyWhatTheSchemaAllows() throws Exception {
+        for (int seed = 1; seed <= 3; seed++) {
+            HttpResponse<String> r = server.post("/v1/chat/completions", ASK + ",\"max_tokens\":40,\"temperature\":1,\"seed\":" + seed
+                    + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"colour\",\"strict\":true,"
+                    + "\"schema\":{\"type\":\"string\",\"enum\":[\"red\",\"green\",\"blue\"]}}}}", "X-Lifelong-Memory", "off");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode choice = json(r.body()).at("/choices/0");
+            assertThat(choice.at("/message/content").asText()).isIn("\"red\"", "\"green\"", "\"blue\"");
+            assertThat(choice.get("finish_reason").asText()).isEqualTo("stop");
+        }
+        // an object with a required enum and boolean, nothing else: short enough that even a random model finishes it
+        String schema = "{\"type\":\"object\",\"properties\":{\"colour\":{\"enum\":[\"red\",\"blue\"]},\"sure\":{\"type\":\"boolean\"},"
+                + "\"note\":{\"type\":\"null\"}},\"required\":[\"colour\",\"sure\"],\"additionalProperties\":false}";
+        HttpResponse<String> r = server.post("/v1/chat/completions", ASK + ",\"max_tokens\":400,\"temperature\":0.8,\"seed\":5"
+                + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"c\",\"schema\":" + schema + "}}}", "X-Lifelong-Memory", "off");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode answer = json(json(r.body()).at("/choices/0/message/content").asText());
+        assertThat(answer.get("colour").asText()).isIn("red", "blue");
+        assertThat(answer.get("sure").isBoolean()).isTrue();
+        List<String> keys = new java.util.ArrayList<>();
+        answer.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).isSubsetOf("colour", "sure", "note");
+    }
+
+    @Test
+    void unsupportedSchemasFormatsAndToolsAreRefusedByName() throws Exception {
+        String unsupported = ASK + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":"
+                + "{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\",\"pattern\":\"^[A-Z]+$\"}}}}}}";
+        HttpResponse<String> r = server.post("/v1/chat/completions", unsupported);
+        assertError(r, 400, "unsupported JSON schema keyword 'pattern' at schema.properties.code");
+        assertThat(json(r.body()).at("/error/param").asText()).isEqualTo("response_format.json_schema.schema");
+        assertParam(server.post("/v1/chat/completions", ASK + ",\"response_format\":{\"type\":\"json_schema\"}}"), "schema is required",
+                "response_format.json_schema.schema");
+        assertParam(server.post("/v1/chat/completions", ASK + ",\"response_format\":{\"type\":\"yaml\"}}"), "json_object", "response_format.type");
+
+        String tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"weather\",\"parameters\":{\"type\":\"object\"}}}]";
+        r = server.post("/v1/chat/completions", ASK + tools + "}");
+        assertParam(r, "tools are not supported by this server", "tools");
+        assertThat(json(r.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertParam(server.post("/v1/chat/completions", ASK + ",\"tool_choice\":\"required\"}"), "tool_choice", "tool_choice");
+        // an assistant turn that called a tool, and the tool's result: named, not "content is required"
+        String called = "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},{\"role\":\"assistant\",\"content\":null,"
+                + "\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]}";
+        assertParam(server.post("/v1/chat/completions", called + "]}"), "tool calls are not supported", "messages[1].tool_calls");
+        assertParam(server.post("/v1/chat/completions", called + ",{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"sunny\"}]}"),
+                "tool calls are not supported", "messages[1].tool_calls");
+        assertParam(server.post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"sunny\"}]}"), "role 'tool'", "messages[1].role");
+        // what clients send by default without tools is fine
+        r = server.post("/v1/chat/completions", ASK + ",\"max_tokens\":2,\"tools\":[],\"tool_choice\":\"none\",\"response_format\":{\"type\":\"text\"}}",
+                "X-Lifelong-Memory", "off");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private static void assertParam(HttpResponse<String> r, String messagePart, String param) throws Exception {
+        assertError(r, 400, messagePart);
+        assertThat(json(r.body()).at("/error/param").asText()).isEqualTo(param);
+    }
+
+    /** Whether {@code text} is the start of some JSON document (Jackson's non-blocking parser waits for more). */
+    static boolean isJsonPrefix(String text) {
+        try (var parser = new com.fasterxml.jackson.core.JsonFactory().createNonBlockingByteArrayParser()) {
+            byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ((com.fasterxml.jackson.core.async.ByteArrayFeeder) parser.getNonBlockingInputFeeder()).feedInput(bytes, 0, bytes.length);
+            while (true) {
+                var token = parser.nextToken();
+                if (token == com.fasterxml.jackson.core.JsonToken.NOT_AVAILABLE || token == null) return true;
+            }
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }
