@@ -92,7 +92,6 @@ public final class BaseWeights {
         }
         NDArray norm = l.vector("output_norm.weight", c.nEmbd());
         NDArray out = c.tiedOutput() ? embd : l.matrix("output.weight", c.vocabSize(), c.nEmbd());
-        l.release();
         return new BaseWeights(embd, layers, norm, out, l.bytes);
     }
 
@@ -161,12 +160,6 @@ public final class BaseWeights {
         private final NDManager manager;
         private final Storage storage;
         long bytes;
-        /**
-         * One direct buffer reused for every tensor on its way into PyTorch. A fresh buffer per tensor is freed only
-         * when a garbage collection runs, and with the small heap of the training process none did: measured peaks
-         * exceeded the memory plan by up to 528 MiB (Qwen2.5-0.5B twin) with the garbage buffers still resident.
-         */
-        private ByteBuffer scratch;
 
         Loader(GgufFile gguf, NDManager manager, Storage storage) {
             this.gguf = gguf;
@@ -203,23 +196,14 @@ public final class BaseWeights {
             }
             bytes += data.capacity();
             // PyTorch would alias the direct buffer, which counts against the JVM's direct-memory cap (by default the
-            // heap size: a 0.5B model did not fit a 1 GB child). A clone owns native memory of its own, so the
-            // scratch buffer can take the next tensor as soon as the aliasing array is closed.
+            // heap size: a 0.5B model did not fit a 1 GB child). A clone owns native memory of its own; the buffer
+            // is garbage once the aliasing array is closed, so at most one tensor's buffer is alive at a time.
             try (NDArray aliasing = manager.create(data, shape, type)) {
                 return aliasing.duplicate();
             }
         }
 
-        /**
-         * Drops the scratch buffer and collects it now (a direct buffer's memory returns only after a collection), so
-         * the training that follows does not carry the largest tensor's buffer along.
-         */
-        void release() {
-            scratch = null;
-            System.gc();
-        }
-
-        /** The tensor decoded into the scratch buffer as {@code type}, chunk by chunk; null if float16 overflows. */
+        /** The tensor decoded into a direct buffer of {@code type}, chunk by chunk; null if float16 overflows. */
         private ByteBuffer read(TensorInfo t, DataType type) {
             long n = t.elementCount();
             long size = n * type.getNumOfBytes();
@@ -227,11 +211,7 @@ public final class BaseWeights {
                 throw new GgufFormatException(gguf.path() + ": tensor '" + t.name() + "' needs " + size
                         + " bytes as " + type + ", more than one buffer holds");
             }
-            if (scratch == null || scratch.capacity() < size) {
-                scratch = null;
-                scratch = ByteBuffer.allocateDirect((int) size).order(ByteOrder.nativeOrder());
-            }
-            ByteBuffer out = scratch.clear().limit((int) size).slice().order(ByteOrder.nativeOrder());
+            ByteBuffer out = ByteBuffer.allocateDirect((int) size).order(ByteOrder.nativeOrder());
             long rowLength = t.shape()[0];
             long rowBytes = t.type().byteSize(rowLength);
             long rowsPerChunk = Math.max(1, CHUNK_ELEMENTS / rowLength);

@@ -130,11 +130,14 @@ class TrainerTest {
     void lossDecreasesOnAMemorisationTask() {
         try (TransformerModel m = TransformerModel.load(model(Variant.qwen2()))) {
             List<TrainingSequence> data = data(2, 3);
-            TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-2f).withWarmup(1).withEpochs(15);
+            // 30 steps left only 0.30 nats of progress against a 0.3 bar (flaky: float reductions vary from run to
+            // run); 60 steps leave a clear margin
+            TrainingConfig cfg = TrainingConfig.defaults().withLr(1e-2f).withWarmup(1).withEpochs(30);
             TrainingResult r = new LoraTrainer(m, LoraConfig.of(4, 1), cfg, null).train(data, TrainingListener.NONE);
-            assertThat(r.steps()).isEqualTo(30);
+            assertThat(r.steps()).isEqualTo(60);
             double first = (r.lossHistory().get(0) + r.lossHistory().get(1)) / 2;
-            double last = (r.lossHistory().get(28) + r.lossHistory().get(29)) / 2;
+            double last = (r.lossHistory().get(58) + r.lossHistory().get(59)) / 2;
+            System.out.printf("memorisation: first %.4f last %.4f%n", first, last);
             assertThat(last).isLessThan(first - 0.3);
         }
     }
