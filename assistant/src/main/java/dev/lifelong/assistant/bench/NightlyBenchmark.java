@@ -47,6 +47,19 @@ public final class NightlyBenchmark {
         return "—";
     }
 
+    /** New tokens of the measured day: 20,000, or {@code LIFELONG_NIGHTLY_TOKENS} (e.g. a short check on a large model). */
+    static int dayTokens() {
+        String v = System.getenv("LIFELONG_NIGHTLY_TOKENS");
+        if (v == null || v.isBlank()) return 20_000;
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n < 200) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("LIFELONG_NIGHTLY_TOKENS must be a whole number of at least 200, not '" + v + "'");
+        }
+    }
+
     public static List<Map<String, Object>> run(Path out, boolean quick) throws Exception {
         Files.createDirectories(out);
         Map<String, Path> subjects = new LinkedHashMap<>();
@@ -62,7 +75,7 @@ public final class NightlyBenchmark {
         List<Map<String, Object>> figures = new ArrayList<>();
         for (var s : subjects.entrySet()) {
             System.err.println("nightly benchmark: " + s.getKey() + " ...");
-            figures.add(measure(s.getKey(), s.getValue(), out.resolve("nightly-" + figures.size()), quick ? 600 : 20_000));
+            figures.add(measure(s.getKey(), s.getValue(), out.resolve("nightly-" + figures.size()), quick ? 600 : dayTokens()));
         }
         return figures;
     }
