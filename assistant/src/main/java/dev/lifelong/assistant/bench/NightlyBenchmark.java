@@ -80,7 +80,7 @@ public final class NightlyBenchmark {
         return figures;
     }
 
-    static Map<String, Object> measure(String label, Path model, Path dataDir, int dayTokens) throws Exception {
+    public static Map<String, Object> measure(String label, Path model, Path dataDir, int dayTokens) throws Exception {
         if (Files.exists(dataDir)) deleteRecursively(dataDir);
         Files.createDirectories(dataDir);
         UpdateSettings settings = UpdateSettings.defaults();
