@@ -207,10 +207,19 @@ public final class BenchmarkReadme {
         b.append("| model | users × clients (slots) | answer length | seconds | answers | errors | time to first token p50 / p95 | tokens/s, all streams "
                 + "| answers per user | goal |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, Object> f : figures) {
+            if ("heavy_user_fairness".equals(f.get("figure"))) continue; // its own table below
             b.append(String.format(Locale.ROOT, "| %s | %s × %s (%s) | %s tokens | %s | %s | %s | %s / %s ms | %s | %s | %s |%n", need(f, "model"),
                     need(f, "users"), need(f, "clients_per_user"), need(f, "server_slots"), need(f, "max_tokens"), num(f, "seconds", 0),
                     need(f, "answers"), need(f, "errors"), num(f, "ttft_p50_ms", 0), num(f, "ttft_p95_ms", 0), num(f, "tokens_per_s_total", 1),
                     need(f, "answers_per_user").toString().replaceAll("[\\[\\]]", "").replace(",", " /"), goal(f)));
+        }
+        for (Map<String, Object> f : figures) {
+            if (!"heavy_user_fairness".equals(f.get("figure"))) continue;
+            b.append(String.format(Locale.ROOT, "%n| one member floods (%s clients, %s-token answers) | the other's short answer: idle p50 | under the flood p50 / max "
+                    + "| flood answers (refused 429) | goal |%n|---|---|---|---|---|%n| %s | %s ms | %s / %s ms | %s (%s) | %s |%n",
+                    need(f, "heavy_clients"), need(f, "heavy_max_tokens"), need(f, "model"), num(f, "light_answer_idle_p50_ms", 0),
+                    num(f, "light_answer_under_flood_p50_ms", 0), num(f, "light_answer_under_flood_max_ms", 0), need(f, "heavy_answers"),
+                    need(f, "heavy_refused_429"), goal(f)));
         }
         return b.toString();
     }

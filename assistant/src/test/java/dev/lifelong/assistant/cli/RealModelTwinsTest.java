@@ -36,9 +36,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 150k vocabularies, Llama 3's rope_freqs and BOS), so this runs on the real shapes, with the fewest tokens that still
  * take every path.
  *
- * <p>The nightly update with default settings costs minutes per model on 2 cores (SmolLM2-360M: 228 s here), so CI
- * runs it on the two smallest catalog models; on Llama-3.2-1B and Qwen2.5-1.5B it runs {@code train} (the child's
- * memory plan at that size) and serving, and their whole nightly update and merge are measured by
+ * <p>The nightly update with default settings costs minutes per model on 2 cores (SmolLM2-360M: 228–604 s, Qwen2.5-0.5B:
+ * 213 s in a fresh-clone run), so CI runs it on Qwen2.5-0.5B, the catalog's first model; on the others it runs
+ * {@code train} (the child's memory plan at that size) and serving, and their whole nightly update and merge are measured by
  * {@code ./bench/run nightly} and {@code ./bench/run models} (README, "Models").
  */
 @Tag("slow")
@@ -51,7 +51,7 @@ class RealModelTwinsTest {
     }
 
     /** The models whose whole loop (update, serving the adapter, merge) runs in CI; see the class comment. */
-    static final java.util.Set<ModelTwins.Twin> FULL_LOOP_IN_CI = java.util.Set.of(ModelTwins.SMOLLM2_360M, ModelTwins.QWEN25_05B);
+    static final java.util.Set<ModelTwins.Twin> FULL_LOOP_IN_CI = java.util.Set.of(ModelTwins.QWEN25_05B);
 
     @Test
     void everyCatalogModelHasATwin() {
