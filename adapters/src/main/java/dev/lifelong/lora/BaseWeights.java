@@ -127,7 +127,7 @@ public final class BaseWeights {
     }
 
     private static NDArray gather(NDArray matrix, long[] ids, NDManager m, DataType compute) {
-        NDArray index = m.create(ids, new Shape(ids.length, 1)).broadcast(new Shape(ids.length, matrix.getShape().get(1)));
+        NDArray index = OwnedArrays.of(m, ids, new Shape(ids.length, 1)).broadcast(new Shape(ids.length, matrix.getShape().get(1)));
         NDArray x = matrix.gather(index, 0);
         x.attach(m);
         return x.getDataType() == compute ? x : x.toType(compute, false);

@@ -49,11 +49,11 @@ final class LoraTensors {
             if (i < 0) continue;
             LoraWeights.Slot s = weights.slots().get(i);
             if (a64 != null) {
-                a[t.ordinal()] = m.create(a64[i], new Shape(r, s.in())).toType(dtype, false);
-                b[t.ordinal()] = m.create(b64[i], new Shape(s.out(), r)).toType(dtype, false);
+                a[t.ordinal()] = OwnedArrays.of(m, a64[i], new Shape(r, s.in())).toType(dtype, false);
+                b[t.ordinal()] = OwnedArrays.of(m, b64[i], new Shape(s.out(), r)).toType(dtype, false);
             } else {
-                a[t.ordinal()] = m.create(weights.a(i), new Shape(r, s.in())).toType(dtype, false);
-                b[t.ordinal()] = m.create(weights.b(i), new Shape(s.out(), r)).toType(dtype, false);
+                a[t.ordinal()] = OwnedArrays.of(m, weights.a(i), new Shape(r, s.in())).toType(dtype, false);
+                b[t.ordinal()] = OwnedArrays.of(m, weights.b(i), new Shape(s.out(), r)).toType(dtype, false);
             }
             if (requiresGradient) {
                 a[t.ordinal()].setRequiresGradient(true);

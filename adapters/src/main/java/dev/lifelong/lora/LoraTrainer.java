@@ -116,7 +116,6 @@ public final class LoraTrainer {
             TrainingListener listener) {
         int total = totalSteps(data.size());
         LrSchedule schedule = new LrSchedule(config.lr(), config.warmupSteps(), total, config.minLrRatio());
-        warmUp(data.get(0));
         long started = System.nanoTime();
         long tokens = 0;
         for (int step = firstStep; step < total; step++) {
@@ -128,9 +127,9 @@ public final class LoraTrainer {
             float[][] params = AdamW.parameters(weights);
             float[][] grads = null;
             double lossSum = Double.NaN;
-            // A step whose gradients come out non-finite is computed again: on a loaded 2-core machine we saw rare
-            // NaN gradients in a clean JVM that the same step recomputed did not give (cause under investigation).
-            // Real divergence gives NaN every time and still stops the run.
+            // A step whose gradients come out non-finite is computed again once or twice before the run stops: real
+            // divergence gives NaN every time. (The rare NaN that a recompute used to cure was freed memory read by
+            // the backward pass; see OwnedArrays.)
             for (int attempt = 0; attempt < 3; attempt++) {
                 grads = new float[params.length][];
                 for (int i = 0; i < params.length; i++) {
@@ -175,19 +174,6 @@ public final class LoraTrainer {
                     seconds / (done - firstStep) * (total - done)));
         }
         return new TrainingResult(total, history.isEmpty() ? Double.NaN : history.get(history.size() - 1), history);
-    }
-
-    /**
-     * One forward and backward pass whose result is thrown away. Measured (KillResumeTest, 12 resumes from one
-     * checkpoint): the first backward pass in a process that has already done other work (read a checkpoint) returned
-     * wrong gradients in 8 of 12 runs — NaN in some, silently wrong finite values in others — while every later pass was
-     * right. Until the cause inside the engine is found, every run spends its first pass here.
-     */
-    private void warmUp(TrainingSequence seq) {
-        float[][] scratch = new float[AdamW.parameters(weights).length][];
-        float[][] params = AdamW.parameters(weights);
-        for (int i = 0; i < params.length; i++) scratch[i] = new float[params[i].length];
-        accumulate(List.of(seq), List.of(Dropout.NONE), Math.max(1e-9, seq.weightSum()), scratch);
     }
 
     /**

@@ -38,7 +38,7 @@ final class Rope {
                 v[p * half + i] = cos ? StrictMath.cos(angle) : StrictMath.sin(angle);
             }
         }
-        return m.create(v, new Shape(length, 1, half)).toType(dtype, false);
+        return OwnedArrays.of(m, v, new Shape(length, 1, half)).toType(dtype, false);
     }
 
     /** x [T][heads][d] rotated. */

@@ -418,16 +418,16 @@ public final class TransformerModel implements AutoCloseable {
         if (dropout.active()) {
             int rows = (int) x.getShape().get(0);
             int cols = (int) x.getShape().get(1);
-            in = x.mul(x.getManager().create(dropout.mask(slot, rows, cols), new Shape(rows, cols)).toType(dtype, false));
+            in = x.mul(OwnedArrays.of(x.getManager(), dropout.mask(slot, rows, cols), new Shape(rows, cols)).toType(dtype, false));
         }
         NDArray delta = in.matMul(lora.a()[target.ordinal()].transpose()).matMul(lora.b()[target.ordinal()].transpose());
-        return y.add(delta.mul(lora.scale()));
+        return y.add(delta.mul(OwnedArrays.scalar(delta, lora.scale())));
     }
 
     /** x / sqrt(mean(x²) + eps) · w over the last axis. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(config.rmsEps()).sqrt()).mul(weight);
+        return x.div(meanSquare.add(OwnedArrays.scalar(meanSquare, config.rmsEps())).sqrt()).mul(weight);
     }
 
     /** x · sigmoid(x); not x / (1 + e^-x), whose gradient is inf/inf = NaN for very negative x. */
@@ -445,7 +445,8 @@ public final class TransformerModel implements AutoCloseable {
         NDArray qh = q.transpose(1, 0, 2).reshape(config.nHeadKv(), group, t, config.headDim());
         NDArray kh = k.transpose(1, 0, 2).expandDims(1);
         NDArray vh = v.transpose(1, 0, 2).expandDims(1);
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(config.headDim())).add(mask);
+        NDArray raw = qh.matMul(kh.transpose(0, 1, 3, 2));
+        NDArray scores = raw.mul(OwnedArrays.scalar(raw, 1.0 / Math.sqrt(config.headDim()))).add(mask);
         NDArray out = scores.softmax(-1).matMul(vh); // [Hkv][group][T][d]
         return out.reshape(config.nHead(), t, config.headDim()).transpose(1, 0, 2).reshape(t, config.qDim());
     }
@@ -457,7 +458,7 @@ public final class TransformerModel implements AutoCloseable {
                 mask[i * t + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return m.create(mask, new Shape(t, t)).toType(dtype, false);
+        return OwnedArrays.of(m, mask, new Shape(t, t)).toType(dtype, false);
     }
 
     /** Rows {@code positions} of x [T][E]: [positions.length][E] (differentiable). */
@@ -466,7 +467,7 @@ public final class TransformerModel implements AutoCloseable {
         for (int i = 0; i < rows.length; i++) {
             rows[i] = positions[i];
         }
-        NDArray index = x.getManager().create(rows, new Shape(rows.length, 1))
+        NDArray index = OwnedArrays.of(x.getManager(), rows, new Shape(rows.length, 1))
                 .broadcast(new Shape(rows.length, x.getShape().get(1)));
         return x.gather(index, 0);
     }
@@ -511,7 +512,7 @@ public final class TransformerModel implements AutoCloseable {
                     newMax[i] = Math.max(max[i], cmax[i]);
                     alpha[i] = Math.exp(max[i] - newMax[i]); // 0 for the first chunk
                 }
-                NDArray shift = cm.create(newMax, new Shape(p, 1)).toType(dtype, false);
+                NDArray shift = OwnedArrays.of(cm, newMax, new Shape(p, 1)).toType(dtype, false);
                 NDArray e = logits.sub(shift).exp();
                 double[] esum = e.sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
                 for (int i = 0; i < p; i++) {
@@ -520,7 +521,7 @@ public final class TransformerModel implements AutoCloseable {
                 }
                 if (weights != null) {
                     NDArray contribution = e.matMul(w); // [P][E]
-                    NDArray a = cm.create(alpha, new Shape(p, 1)).toType(dtype, false);
+                    NDArray a = OwnedArrays.of(cm, alpha, new Shape(p, 1)).toType(dtype, false);
                     NDArray next = acc == null ? contribution : acc.mul(a).add(contribution);
                     next.attach(m);
                     if (acc != null) acc.close();
@@ -536,8 +537,8 @@ public final class TransformerModel implements AutoCloseable {
         if (weights != null) {
             double[] bySum = new double[p];
             for (int i = 0; i < p; i++) bySum[i] = weights[i] / sum[i];
-            NDArray scaleSoftmax = m.create(bySum, new Shape(p, 1)).toType(dtype, false);
-            NDArray w = m.create(weights, new Shape(p, 1)).toType(dtype, false);
+            NDArray scaleSoftmax = OwnedArrays.of(m, bySum, new Shape(p, 1)).toType(dtype, false);
+            NDArray w = OwnedArrays.of(m, weights, new Shape(p, 1)).toType(dtype, false);
             gradient = acc.mul(scaleSoftmax).sub(targetRows.mul(w));
         }
         return new Head(lse, targetLogit, argmax, gradient);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.lifelong.lora.OwnedArrays;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -316,7 +317,7 @@ public final class FullModel {
 
     private static NDArray rmsNorm(SeedlingModelConfig c, NDArray x, NDArray weight) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(c.rmsEps()).sqrt()).mul(weight);
+        return x.div(meanSquare.add(OwnedArrays.scalar(meanSquare, c.rmsEps())).sqrt()).mul(weight);
     }
 
     /** cos and sin [T][1][d/2]: pair i at position p turns by p · theta^(-2i/d). */
@@ -361,7 +362,8 @@ public final class FullModel {
         NDArray qh = q.transpose(0, 2, 1, 3).reshape(b, c.nHeadKv(), group, t, d);
         NDArray kh = k.transpose(0, 2, 1, 3).expandDims(2);
         NDArray vh = v.transpose(0, 2, 1, 3).expandDims(2);
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(d)).add(mask);
+        NDArray raw = qh.matMul(kh.transpose(0, 1, 2, 4, 3));
+        NDArray scores = raw.mul(OwnedArrays.scalar(raw, 1.0 / Math.sqrt(d))).add(mask);
         NDArray out = scores.softmax(-1).matMul(vh); // [B][Hkv][group][T][d]
         return out.reshape(b, c.nHead(), t, d).transpose(0, 2, 1, 3).reshape(b, t, (long) c.nHead() * d);
     }

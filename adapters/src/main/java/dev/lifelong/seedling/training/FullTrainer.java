@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import dev.lifelong.lora.OwnedArrays;
 import dev.lifelong.lora.TrainingListener;
 import dev.lifelong.lora.TrainingProgress;
 import dev.lifelong.lora.TrainingSequence;
@@ -188,7 +189,7 @@ public final class FullTrainer {
             double loss;
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray sum = FullModel.weightedLoss(modelConfig, w, m, tokens, weights);
-                collector.backward(sum.div(weightSum));
+                collector.backward(sum.div(OwnedArrays.scalar(sum, weightSum)));
                 loss = sum.toType(DataType.FLOAT64, false).getDouble();
             }
             for (Map.Entry<String, NDArray> e : w.entrySet()) {

@@ -57,11 +57,9 @@ class ResumeTest {
         again = new SeedlingJob(again.model(), again.training(), again.sequences(), again.vocabularyFrom(),
                 dir.resolve("again.gguf"), dir.resolve("again.ckpt"), again.weightType(), again.name());
         Seedlings.train(again, dir.resolve("again.json"));
-        // Engine-level nondeterminism (DEVELOPERS.md, open): identical full-training processes usually give the same
-        // bytes, but fresh-clone CI runs saw them differ (1.33e-3 on 2026-12-07 with a benchmark running beside it; a
-        // garbage collection changes training results, DEVELOPERS.md); within 2e-3 of each other they must be. A lost
-        // optimizer state or skipped step moves some weight by at least lr (3e-3): Adam's steps are about lr in size.
-        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("again.gguf"))).isLessThanOrEqualTo(2e-3);
+        // Bit for bit: the differences once allowed here (up to 1.33e-3) were the backward pass reading memory that a
+        // garbage collection had freed (OwnedArrays).
+        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("again.gguf"))).isZero();
 
         SeedlingJob interrupted = job("run", training().withStopAfterSteps(5));
         JsonNode first = Seedlings.train(interrupted, dir.resolve("run.json"));
@@ -72,11 +70,8 @@ class ResumeTest {
         JsonNode resumed = Seedlings.train(job("run", training()), dir.resolve("run.json"));
         assertThat(Seedlings.ObjectNodeHolder.last).contains("RESUMING ");
         assertThat(resumed.get("steps").asInt()).isEqualTo(12);
-        assertThat(resumed.get("finalLoss").asDouble()).isCloseTo(whole.get("finalLoss").asDouble(),
-                org.assertj.core.api.Assertions.within(1e-3));
-
-        // 1e-5 held locally; a fresh-clone CI run drifted 1.4e-4 (the same open nondeterminism as above).
-        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("run.gguf"))).isLessThanOrEqualTo(1e-3);
+        assertThat(resumed.get("finalLoss").asDouble()).isEqualTo(whole.get("finalLoss").asDouble());
+        assertThat(maxDiff(dir.resolve("whole.gguf"), dir.resolve("run.gguf"))).isZero();
         FullModel a = Seedlings.read(dir.resolve("whole.gguf"), Seedlings.tiny(false));
         FullModel init = FullModel.initialize(Seedlings.tiny(false), 9);
         assertThat(init.values("blk.0.attn_q.weight")).isNotEqualTo(a.values("blk.0.attn_q.weight"));

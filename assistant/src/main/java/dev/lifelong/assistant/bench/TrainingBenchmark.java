@@ -104,7 +104,7 @@ public final class TrainingBenchmark {
         double totalSeconds = (System.nanoTime() - start) / 1e9;
         if (seen[0] != steps) throw new IllegalStateException("the trainer reported " + seen[0] + " steps, not " + steps);
         Files.deleteIfExists(adapter);
-        // the first step carries the process's start-up (and the discarded warm-up pass before it); time the others
+        // the first step carries the process's start-up; time the others
         double seconds = (stepEnds[steps - 1] - stepEnds[0]) / 1e9;
         double tokensPerSecond = (double) subject.timedSteps() * subject.seqLen() / seconds;
         double flopsPerToken = TrainingFlops.perToken(cfg, lora, subject.seqLen());
