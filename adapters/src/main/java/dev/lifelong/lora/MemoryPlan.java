@@ -13,8 +13,8 @@ import java.util.OptionalLong;
 /**
  * How much memory a training or evaluation process needs for a model, computed from the model's tensors, and the JVM
  * limits to start it with. The base weights live outside the Java heap (16-bit PyTorch tensors, see
- * {@link BaseWeights}); the heap holds the LoRA matrices, their optimizer state and gradients, and the data; direct
- * memory only ever holds one tensor on its way into PyTorch. Checked against the machine's available memory before a
+ * {@link BaseWeights}, decoded straight into PyTorch's memory); the heap holds the LoRA matrices, their optimizer
+ * state and gradients, and the data; direct memory holds the small arrays a step hands to PyTorch. Checked against the machine's available memory before a
  * run starts, so a model that does not fit is refused with a sentence instead of failing at night.
  *
  * @param baseBytes the base weights as the trainer stores them
@@ -30,11 +30,8 @@ public record MemoryPlan(String modelName, long baseBytes, long workingBytes, lo
     public static final long HEADROOM = 512 * MIB;
 
     /**
-     * Everything the process may hold at its peak. Direct memory counts in full: a tensor's buffer on its way into
-     * PyTorch is freed only when a garbage collection runs, and in the small-heap child none may run for a while, so
-     * dead buffers stay resident up to the cap (measured: training peaks exceeded a plan without it by up to 528 MiB,
-     * models benchmark, Qwen2.5-0.5B twin). Collecting them explicitly after loading made training nondeterministic
-     * (see notes), so the plan covers them instead.
+     * Everything the process may hold at its peak. Direct memory counts in full: a dead direct buffer is freed only
+     * when a garbage collection runs, so buffers stay resident up to the cap.
      */
     public long totalBytes() {
         return baseBytes + workingBytes + heapBytes + directBytes + RUNTIME_OVERHEAD;
@@ -106,11 +103,9 @@ public record MemoryPlan(String modelName, long baseBytes, long workingBytes, lo
         return rows * c.nEmbd() * 4 + 3L * positions * rows * 4;
     }
 
-    /** The largest tensor's buffer on its way into PyTorch, the LoRA arrays of a step, and slack. */
+    /** The LoRA arrays of a step (made from Java values, then copied into PyTorch's memory), and slack. */
     private static long direct(GgufFile gguf, long loraParams) {
-        long largest = 0;
-        for (TensorInfo t : gguf.tensors()) largest = Math.max(largest, t.elementCount() * 4);
-        return largest + 4 * 4 * loraParams + 256 * MIB;
+        return 4 * 4 * loraParams + 128 * MIB;
     }
 
     private static long roundUp(long bytes) {
