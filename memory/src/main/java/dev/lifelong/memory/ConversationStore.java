@@ -82,19 +82,7 @@ public final class ConversationStore {
      */
     public Optional<Conversation> rename(long userId, long id, String title) {
         Database.requireText(title, "title");
-        return database.inTransaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE conversations SET title = ?, updated_at = ? WHERE id = ? AND user_id = ?")) {
-                update.setString(1, title);
-                update.setLong(2, database.clock().millis());
-                update.setLong(3, id);
-                update.setLong(4, userId);
-                if (update.executeUpdate() == 0) {
-                    return Optional.empty();
-                }
-            }
-            return find(connection, userId, id);
-        });
+        return update(userId, id, title, null);
     }
 
     /**
@@ -103,18 +91,7 @@ public final class ConversationStore {
      * @return the conversation, or empty if the user has no such conversation
      */
     public Optional<Conversation> setPrivate(long userId, long id, boolean isPrivate) {
-        return database.inTransaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE conversations SET is_private = ? WHERE id = ? AND user_id = ?")) {
-                update.setInt(1, isPrivate ? 1 : 0);
-                update.setLong(2, id);
-                update.setLong(3, userId);
-                if (update.executeUpdate() == 0) {
-                    return Optional.empty();
-                }
-            }
-            return find(connection, userId, id);
-        });
+        return update(userId, id, null, isPrivate);
     }
 
     /**
