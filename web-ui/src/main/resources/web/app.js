@@ -10,6 +10,8 @@ const el = {
   demo: $('demo-notice'), demoChoose: $('demo-choose'),
   chooserScreen: $('chooser-screen'), chooserDialog: $('chooser-dialog'), chooserDialogClose: $('chooser-dialog-close'),
   chooser: $('model-chooser'), chooserCurrent: $('chooser-current'), modelError: $('model-error'), pathForm: $('path-form'),
+  chooserTitle: $('chooser-title'), chooserLeadOwner: $('chooser-lead-owner'), chooserReadonly: $('chooser-readonly'),
+  chooserControls: $('chooser-controls'),
   pathInput: $('model-path-input'), pathSubmit: $('model-path-submit'), choices: $('choices'),
   chat: $('chat'), messages: $('messages'), inner: $('messages-inner'),
   composer: $('composer'), input: $('composer-input'), send: $('send'), stop: $('stop'),
@@ -351,17 +353,32 @@ async function refreshStatus() {
   return status;
 }
 
+/** The base model is shared by everyone on the installation and only its owner changes it (the server refuses others). */
+function isOwner() { return state.me?.user?.role === 'owner'; }
+
 function applyStatus(status) {
   state.status = status;
   const model = status.model || {};
+  const owner = isOwner();
   el.modelName.textContent = model.loaded ? (model.name || 'model') : 'No model';
   el.modelName.classList.toggle('none', !model.loaded);
+  el.modelName.title = owner ? 'Change model' : 'Model in use';
   el.demo.hidden = !(model.loaded && model.demo);
+  el.demoChoose.hidden = !owner;
   el.chooserCurrent.hidden = !model.loaded;
   el.chooserCurrent.textContent = model.loaded
     ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}${model.training ? ` — ${model.training}` : ''}` : '';
+  // members see what runs, read-only: no controls the server would refuse, and none of the owner's errors
+  el.chooserTitle.textContent = owner ? 'Choose a model' : model.loaded ? 'Model in use' : 'No model yet';
+  el.chooserLeadOwner.hidden = !owner;
+  el.chooserControls.hidden = !owner;
+  el.chooserReadonly.hidden = owner;
+  el.chooserReadonly.textContent = model.loaded ? 'Only the owner of this installation can change the model.'
+    : 'No model is loaded yet. Only the owner of this installation can choose one.';
+  el.chooserScreen.setAttribute('aria-label', owner ? 'Choose a model' : 'Model');
   const download = status.download;
   const downloading = download && download.state === 'running';
+  if (downloading) state.downloadSeen = download.id;
 
   if (!model.loaded) {
     el.chat.hidden = true;
@@ -371,14 +388,18 @@ function applyStatus(status) {
   } else {
     el.chooserScreen.hidden = true;
     el.chat.hidden = false;
-    if (el.chooser.parentElement === el.chooserScreen) el.chooserDialog.append(el.chooser);
+    if (el.chooser.parentElement !== el.chooserDialog) el.chooserDialog.append(el.chooser);
   }
-  const message = (download && download.state === 'failed' && download.error) || model.error || '';
+  // The server keeps the last download's failure until the next download; it is news only to the page that saw that
+  // download run (or started it), and only until the chooser is opened again.
+  const failed = owner && download && download.state === 'failed' && download.error && state.downloadSeen === download.id
+    ? `Download failed: ${download.error}` : '';
+  const message = failed || (owner && model.error) || '';
   if (!el.modelError.dataset.local) {
-    el.modelError.textContent = message ? (download && download.state === 'failed' ? `Download failed: ${message}` : message) : '';
+    el.modelError.textContent = message;
     el.modelError.hidden = !message;
   }
-  renderChoices(status.choices || [], download);
+  renderChoices(owner ? status.choices || [] : [], download);
   renderConversations();
 
   // Poll while a download runs, and after it is done until the server has loaded the new model.
@@ -399,7 +420,7 @@ function applyStatus(status) {
       announce(`${model.name} is ready.`);
       loadConversations().catch(reportError);
     }
-    renderChoices(status.choices || [], download);
+    renderChoices(owner ? status.choices || [] : [], download);
   }
 }
 
@@ -455,6 +476,7 @@ function setChooserError(message) {
 
 async function startDownload(id) {
   setChooserError(null);
+  state.downloadSeen = id;
   try {
     const model = state.status?.model;
     state.watch = { before: model?.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
@@ -490,6 +512,7 @@ el.pathForm.addEventListener('submit', async (event) => {
 
 function openChooserDialog() {
   setChooserError(null);
+  if (state.status?.download?.state !== 'running') state.downloadSeen = null; // an earlier failure is old news now
   if (state.status && !state.status.model.loaded) return; // the full-screen chooser is already showing
   el.chooserDialog.append(el.chooser);
   el.chooserDialog.showModal();

@@ -13,6 +13,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -431,6 +432,108 @@ class BrowserTest {
             wait.until(d -> byTestId("confirm-ok").isDisplayed());
             byTestId("confirm-ok").click();
             wait.until(d -> browser.findElement(By.id("account-name")).getText().contains("mallory"));
+        }
+    }
+
+    // ------------------------------------------------------------------ issue 21: a walk through the UI
+
+    /** Presses keys on whatever has the focus, as a keyboard user does. */
+    void press(CharSequence... keys) { new Actions(browser).sendKeys(keys).perform(); }
+
+    Object js(String script, Object... args) { return browser.executeScript(script, args); }
+
+    /** The page's viewport in CSS pixels, exactly (a headless window is never narrower than 500). */
+    void viewport(int width, int height) {
+        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                java.util.Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    }
+
+    boolean focusInside(String id) { return (Boolean) js("return document.getElementById(arguments[0]).contains(document.activeElement)", id); }
+
+    /** The page itself never scrolls (only its panes do): a focused element outside the app would scroll it. */
+    void assertPageNotScrolled() {
+        assertThat(((Number) js("return document.scrollingElement.scrollTop + window.scrollY")).doubleValue()).as("page scrolled").isZero();
+        assertThat(((Number) js("return document.getElementById('app').getBoundingClientRect().top")).doubleValue()).isZero();
+    }
+
+    /** Sets the state of the last model download as the server keeps it (a real download needs the internet). */
+    static void lastDownload(TestServer server, String state, String error) throws Exception {
+        var field = dev.lifelong.assistant.model.ModelManager.class.getDeclaredField("download");
+        field.setAccessible(true);
+        @SuppressWarnings("unchecked")
+        var download = (java.util.concurrent.atomic.AtomicReference<dev.lifelong.assistant.model.ModelStatus.DownloadState>) field.get(server.assistant.models());
+        String id = dev.lifelong.installer.models.ModelCatalog.builtIn().entries().get(0).id();
+        download.set(new dev.lifelong.assistant.model.ModelStatus.DownloadState(id, state, 0, 1_000_000, error));
+    }
+
+    @Test
+    void theModelChooserIsReallyHiddenUntilOpenedAndOpensWithoutStaleErrors() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            lastDownload(server, "failed", "connection reset (an earlier try)");
+            // on the sign-in screen, the panel is in a closed dialog: not displayed, so neither read nor reached
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+            assertThat(byTestId("model-chooser").isDisplayed()).isFalse();
+            assertThat(js("return document.getElementById('model-chooser').closest('dialog:not([open])') !== null")).isEqualTo(true);
+
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(byTestId("model-chooser").isDisplayed()).isFalse();
+            byTestId("composer-input").click();
+            press("hello");
+            for (int i = 0; i < 4; i++) {
+                press(Keys.TAB);
+                assertThat(focusInside("model-chooser")).as("Tab %d reached the hidden chooser", i + 1).isFalse();
+                assertPageNotScrolled();
+            }
+
+            // opened with the keyboard from the model's name: the earlier failure is not news
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").isDisplayed() && !allByTestId("model-choice").isEmpty());
+            assertThat(byTestId("model-error").isDisplayed()).isFalse();
+            assertThat(byTestId("model-chooser").getText()).doesNotContain("failed");
+            assertThat(byTestId("model-path-input").isDisplayed()).as("the owner changes the model").isTrue();
+            assertThat(byTestId("chooser-readonly").isDisplayed()).isFalse();
+
+            // a download this page watched fails: that is shown, and cleared when the chooser is opened again
+            lastDownload(server, "running", null);
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("model-chooser").isDisplayed());
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").getText().contains("Downloading"));
+            lastDownload(server, "failed", "disk full");
+            wait.until(d -> byTestId("model-error").isDisplayed() && byTestId("model-error").getText().contains("Download failed: disk full"));
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("model-chooser").isDisplayed());
+            assertPageNotScrolled();
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").isDisplayed());
+            Thread.sleep(1500); // the status the chooser asks for on opening has come back
+            assertThat(byTestId("model-error").isDisplayed()).isFalse();
+        }
+    }
+
+    @Test
+    void aMemberSeesWhichModelRunsReadOnlyWithoutTheOwnersControlsOrErrors() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            String malloryKey = server.newUser("mallory").apiKey;
+            lastDownload(server, "failed", "no space left on /home/owner/models");
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+            browser.findElement(By.cssSelector(".login-key summary")).click();
+            byTestId("login-key").sendKeys(malloryKey, Keys.ENTER);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(byTestId("model-name").getDomAttribute("title")).isEqualTo("Model in use");
+
+            byTestId("model-name").click();
+            wait.until(d -> byTestId("model-chooser").isDisplayed() && byTestId("chooser-current").isDisplayed());
+            assertThat(byTestId("chooser-title").getText()).isEqualTo("Model in use");
+            assertThat(byTestId("chooser-current").getText()).contains("Now running: tiny");
+            assertThat(byTestId("chooser-readonly").getText()).isEqualTo("Only the owner of this installation can change the model.");
+            assertThat(byTestId("model-path-input").isDisplayed()).isFalse();
+            assertThat(allByTestId("model-download")).isEmpty();
+            assertThat(byTestId("model-chooser").getText()).doesNotContain("failed").doesNotContain("no space").doesNotContain("Download");
         }
     }
 
