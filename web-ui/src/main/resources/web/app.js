@@ -301,13 +301,66 @@ const ICONS = {
   down: '<path d="M7 13V4H4v9h3zM7 13l4 8c1.5 0 2.5-1 2.5-2.5V15h5a2 2 0 0 0 2-2.3l-1.2-7A2 2 0 0 0 17.3 4H7"/>',
 };
 
-// ---------------------------------------------------------------- banner
+// ---------------------------------------------------------------- banner and dialog feedback
+
+/** The dialog the user is working in, if any (the confirmation dialog only asks, and closes before the work runs). */
+function activeDialog() {
+  return [...document.querySelectorAll('dialog[open]')].filter((d) => d !== el.confirm).pop() || null;
+}
 
 function showError(message) {
   if (state.offline && message !== OFFLINE_MESSAGE) return; // the offline banner explains everything
+  // a modal dialog covers the page banner with its backdrop: its errors are shown inside it
+  const dialog = activeDialog();
+  if (dialog === el.chooserDialog) setChooserError(message);
+  else if (dialog) dialogError(dialog, message);
+  if (dialog && message !== OFFLINE_MESSAGE) return;
   el.bannerText.textContent = message;
   el.banner.dataset.kind = message === OFFLINE_MESSAGE ? 'offline' : 'error';
   el.banner.hidden = false;
+}
+
+function dialogError(dialog, message) {
+  const error = dialog.querySelector('.dialog-error');
+  if (!error) return;
+  dialogStatus(dialog, '');
+  error.textContent = message;
+  error.hidden = !message;
+}
+
+const statusTimers = new WeakMap();
+
+/** A short notice in the dialog's role="status" line that fades after a few seconds. */
+function dialogStatus(dialog, text) {
+  const status = dialog.querySelector('.dialog-status');
+  if (!status) return;
+  clearTimeout(statusTimers.get(status));
+  status.classList.remove('fading');
+  status.textContent = text;
+  if (!text) return;
+  statusTimers.set(status, setTimeout(() => {
+    status.classList.add('fading');
+    statusTimers.set(status, setTimeout(() => { status.textContent = ''; status.classList.remove('fading'); }, 1000));
+  }, 5000));
+}
+
+/** Opens a dialog without what an earlier visit left in it. */
+function openDialog(dialog) {
+  dialogError(dialog, '');
+  dialogStatus(dialog, '');
+  if (!dialog.open) dialog.showModal();
+}
+
+/** Something worked: the error it may have followed is out of date. Says so in the dialog, or to screen readers. */
+function succeed(text) {
+  const dialog = activeDialog();
+  if (dialog && dialog !== el.chooserDialog) {
+    dialogError(dialog, '');
+    if (text) dialogStatus(dialog, text);
+    return;
+  }
+  if (el.banner.dataset.kind !== 'offline') hideError();
+  if (text) announce(text);
 }
 
 function hideError() { el.banner.hidden = true; }
@@ -634,7 +687,7 @@ async function confirmDelete(conv) {
     await api.remove(conv.id);
     if (state.currentId === conv.id) { rememberConversation(null); state.currentId = null; state.messages = []; renderMessages(); }
     await loadConversations();
-    announce('Conversation deleted.');
+    succeed('Conversation deleted.');
   } catch (e) { reportError(e); }
 }
 
@@ -1094,7 +1147,7 @@ function correctionForm(m, article) {
       note.dataset.testid = 'correction-saved';
       note.textContent = 'Thanks — Lifelong will use this from the next answer on.';
       form.replaceWith(note);
-      announce('Correction saved.');
+      succeed('Correction saved.');
     } catch (err) { reportError(err); }
   });
   setTimeout(() => area.focus());
@@ -1105,7 +1158,7 @@ let memorySearchTimer = 0;
 
 async function openMemory() {
   closeSidebar();
-  if (!el.memoryDialog.open) el.memoryDialog.showModal();
+  openDialog(el.memoryDialog);
   const settings = await api.settings();
   el.memoryLearn.checked = settings.memoryExtraction;
   await renderMemories();
@@ -1133,7 +1186,7 @@ function memoryItem(mem) {
   text.dataset.testid = 'memory-text';
   text.textContent = mem.text;
   const act = async (work, message) => {
-    try { await work(); await renderMemories(); announce(message); } catch (e) { reportError(e); }
+    try { await work(); await renderMemories(); succeed(message); } catch (e) { reportError(e); }
   };
   const pin = button(mem.pinned ? 'Unpin' : 'Pin', `btn small${mem.pinned ? ' pinned' : ''}`,
     () => act(() => api.editMemory(mem.id, { pinned: !mem.pinned }), mem.pinned ? 'Unpinned.' : 'Pinned: used in every answer.'), 'memory-pin');
@@ -1196,7 +1249,7 @@ el.memoryLearn.addEventListener('change', async () => {
   try {
     const saved = await api.saveSettings({ memoryExtraction: el.memoryLearn.checked });
     el.memoryLearn.checked = saved.memoryExtraction;
-    announce(saved.memoryExtraction ? 'Lifelong will learn memories from your chats.' : 'Lifelong will not learn memories from your chats.');
+    succeed(saved.memoryExtraction ? 'Lifelong will learn memories from your chats.' : 'Lifelong will not learn memories from your chats.');
   } catch (e) { el.memoryLearn.checked = !el.memoryLearn.checked; reportError(e); }
 });
 el.memoryClose.addEventListener('click', () => el.memoryDialog.close());
@@ -1209,7 +1262,7 @@ el.memoryAddForm.addEventListener('submit', async (e) => {
     el.memoryAddInput.value = '';
     el.memorySearch.value = '';
     await renderMemories();
-    announce('Memory added.');
+    succeed('Memory added.');
   } catch (err) { reportError(err); }
 });
 el.memorySearch.addEventListener('input', () => {
@@ -1228,7 +1281,7 @@ async function rate(m, rating, btn) {
     await api.rate(m.id, rating);
     btn.classList.add('done');
     btn.setAttribute('aria-pressed', 'true');
-    announce(rating === 'up' ? 'Thanks: marked as a good answer.' : 'Marked as a bad answer: it will not be used for training.');
+    succeed(rating === 'up' ? 'Thanks: marked as a good answer.' : 'Marked as a bad answer: it will not be used for training.');
   } catch (e) { reportError(e); }
 }
 
@@ -1245,7 +1298,7 @@ el.privateToggle.addEventListener('change', async () => {
     const updated = await api.setPrivate(id, el.privateToggle.checked);
     const conv = state.conversations.find((c) => c.id === id);
     if (conv) conv.private = updated.private;
-    announce(updated.private ? 'Private: this conversation will never be used for training.' : 'This conversation may be used for training.');
+    succeed(updated.private ? 'Private: this conversation will never be used for training.' : 'This conversation may be used for training.');
   } catch (e) { el.privateToggle.checked = !el.privateToggle.checked; reportError(e); }
 });
 
@@ -1297,7 +1350,7 @@ function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
 
 async function openModel() {
   closeSidebar();
-  if (!el.modelDialog.open) el.modelDialog.showModal();
+  openDialog(el.modelDialog);
   await renderModel();
   followProgress();
 }
@@ -1321,7 +1374,7 @@ async function renderModel() {
     const td = document.createElement('td');
     if (v.state === 'promoted' && v.hasFile && !v.serving) {
       td.append(button('Use this', 'btn small', async () => {
-        try { await api.serveVersion(v.id); await renderModel(); announce(`Answering with v${v.version} now.`); } catch (e) { reportError(e); }
+        try { await api.serveVersion(v.id); await renderModel(); succeed(`Answering with v${v.version} now.`); } catch (e) { reportError(e); }
       }, 'serve-version'));
     }
     tr.append(td);
@@ -1408,7 +1461,7 @@ el.modelSettings.addEventListener('submit', async (e) => {
     await api.adapterSettings(el.updateWindow.value.trim());
     const { deleted } = await api.prune(Number(el.keepVersions.value));
     await renderModel();
-    announce(`Saved. ${deleted} old adapter file(s) deleted.`);
+    succeed(deleted ? `Settings applied; ${deleted} old adapter file(s) deleted.` : 'Settings applied.');
   } catch (err) { reportError(err); }
 });
 el.modelOpen.addEventListener('click', () => openModel().catch(reportError));
@@ -1418,7 +1471,7 @@ el.trainNow.addEventListener('click', async () => {
   try {
     const job = await api.trainNow();
     showProgress({ state: job.state, phase: job.phase || 'queued', step: 0, totalSteps: 0, losses: [] });
-    announce('Training started.');
+    succeed('Training started.');
     followProgress();
   } catch (e) { reportError(e); }
 });
@@ -1454,6 +1507,7 @@ async function exportModel() {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     bar.value = 1;
     status.textContent = `Saved ${name} (${(received / 1e6).toFixed(1)} MB)`;
+    succeed('');
   } catch (e) {
     status.textContent = '';
     reportError(e);
@@ -1464,7 +1518,7 @@ async function exportModel() {
 $('export-model').addEventListener('click', () => exportModel());
 
 el.serveBase.addEventListener('click', async () => {
-  try { await api.serveBase(); await renderModel(); announce('Answering with the base model now.'); } catch (e) { reportError(e); }
+  try { await api.serveBase(); await renderModel(); succeed('Answering with the base model now.'); } catch (e) { reportError(e); }
 });
 
 // ---------------------------------------------------------------- start
@@ -1544,7 +1598,7 @@ async function openAccount() {
   el.keySecret.hidden = true;
   el.userSecret.hidden = true;
   await renderAccount();
-  if (!el.accountDialog.open) el.accountDialog.showModal();
+  openDialog(el.accountDialog);
 }
 
 async function renderAccount() {
@@ -1570,14 +1624,18 @@ async function renderAccount() {
       const box = document.createElement('input');
       box.type = 'checkbox';
       box.checked = k.memory;
-      box.addEventListener('change', () => api.keyMemory(k.id, box.checked).catch(reportError));
+      box.addEventListener('change', () => api.keyMemory(k.id, box.checked)
+        .then(() => succeed(box.checked ? `“${k.name}” uses your memory.` : `“${k.name}” neither uses nor feeds your memory.`))
+        .catch((e) => { box.checked = !box.checked; reportError(e); }));
       mem.append(box, ' memory');
       const revoke = document.createElement('button');
       revoke.className = 'btn small danger';
       revoke.type = 'button';
       revoke.textContent = 'Revoke';
       revoke.dataset.testid = 'key-revoke';
-      revoke.addEventListener('click', async () => { try { await api.revokeKey(k.id); await renderAccount(); } catch (e) { reportError(e); } });
+      revoke.addEventListener('click', async () => {
+        try { await api.revokeKey(k.id); await renderAccount(); succeed(`“${k.name}” revoked.`); } catch (e) { reportError(e); }
+      });
       li.append(' ', mem, ' ', revoke);
     }
     return li;
@@ -1600,7 +1658,7 @@ async function renderAccount() {
         remove.dataset.testid = 'user-remove';
         remove.addEventListener('click', async () => {
           if (!window.confirm(`Remove ${x.name} with all their conversations, memories and models?`)) return;
-          try { await api.removeUser(x.id); await renderAccount(); announce(`${x.name} removed.`); } catch (e) { reportError(e); }
+          try { await api.removeUser(x.id); await renderAccount(); succeed(`${x.name} removed.`); } catch (e) { reportError(e); }
         });
         li.append(' ', remove);
       }
@@ -1614,11 +1672,13 @@ el.accountClose.addEventListener('click', () => el.accountDialog.close());
 el.passwordForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
+    const first = !state.me?.user?.hasPassword;
     await api.changePassword(el.passwordCurrent.value, el.passwordNew.value);
     el.passwordCurrent.value = '';
     el.passwordNew.value = '';
     await renderAccount();
-    announce('Password changed. Other sessions were signed out and your API keys revoked.');
+    succeed(first ? 'Password set. Sign in with your name and password from now on; your old API keys no longer work.'
+      : 'Password changed. Other sessions were signed out and your API keys revoked.');
   } catch (err) { reportError(err); }
 });
 el.keyForm.addEventListener('submit', async (e) => {

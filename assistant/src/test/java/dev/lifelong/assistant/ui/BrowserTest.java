@@ -537,6 +537,65 @@ class BrowserTest {
         }
     }
 
+    @Test
+    void dialogsShowTheirErrorsInsideClearThemOnSuccessAndSaySoWhenSomethingWorked() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            byTestId("account-open").click();
+            WebElement account = wait.until(d -> byTestId("account-dialog").isDisplayed() ? byTestId("account-dialog") : null);
+            WebElement error = account.findElement(By.cssSelector("[data-testid='dialog-error']"));
+            WebElement status = account.findElement(By.cssSelector("[data-testid='dialog-status']"));
+            assertThat(status.getDomAttribute("role")).isEqualTo("status");
+
+            byTestId("password-new").sendKeys("owner's long password", Keys.ENTER);
+            wait.until(d -> status.getText().startsWith("Password set."));
+            wait.until(d -> status.getText().isEmpty()); // it fades
+
+            byTestId("password-current").sendKeys("not the password");
+            byTestId("password-new").sendKeys("another long password", Keys.ENTER);
+            wait.until(d -> error.isDisplayed());
+            assertThat(error.getText()).contains("the current password is wrong");
+            assertThat(byTestId("error-banner").isDisplayed()).as("nothing behind the backdrop").isFalse();
+            assertThat(js("const r = arguments[0].getBoundingClientRect();"
+                    + "return arguments[0].contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2))", error))
+                    .as("the error is on top, where it can be seen").isEqualTo(true);
+
+            byTestId("password-current").clear();
+            byTestId("password-current").sendKeys("owner's long password");
+            byTestId("password-new").clear();
+            byTestId("password-new").sendKeys("another long password", Keys.ENTER);
+            wait.until(d -> status.getText().startsWith("Password changed."));
+            assertThat(error.isDisplayed()).as("the error went with the next success").isFalse();
+            byTestId("account-close").click();
+
+            // Your model: a refused setting, then one that is applied
+            byTestId("model-open").click();
+            WebElement model = wait.until(d -> byTestId("model-dialog").isDisplayed() ? byTestId("model-dialog") : null);
+            WebElement modelError = model.findElement(By.cssSelector("[data-testid='dialog-error']"));
+            WebElement modelStatus = model.findElement(By.cssSelector("[data-testid='dialog-status']"));
+            wait.until(d -> !byTestId("update-window").getDomProperty("value").isEmpty());
+            byTestId("update-window").clear();
+            byTestId("update-window").sendKeys("25:00-26:00");
+            byTestId("model-settings-save").click();
+            wait.until(d -> modelError.isDisplayed() && modelError.getText().contains("HH:MM-HH:MM"));
+            assertThat(byTestId("error-banner").isDisplayed()).isFalse();
+            byTestId("update-window").clear();
+            byTestId("update-window").sendKeys("01:00-05:00");
+            byTestId("model-settings-save").click();
+            wait.until(d -> modelStatus.getText().startsWith("Settings applied"));
+            assertThat(modelError.isDisplayed()).isFalse();
+            browser.findElement(By.id("model-close")).click();
+
+            // opened again, a dialog starts without what the last visit left
+            byTestId("model-open").click();
+            wait.until(d -> byTestId("model-dialog").isDisplayed());
+            assertThat(modelError.isDisplayed()).isFalse();
+            assertThat(modelStatus.getText()).isEmpty();
+        }
+    }
+
     static String quote(String s) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
