@@ -3,7 +3,7 @@
 
 const $ = (id) => document.getElementById(id);
 const el = {
-  app: $('app'), sidebar: $('sidebar'), scrim: $('scrim'), menuBtn: $('menu-btn'), sidebarClose: $('sidebar-close'),
+  app: $('app'), main: document.querySelector('main'), sidebar: $('sidebar'), scrim: $('scrim'), menuBtn: $('menu-btn'), sidebarClose: $('sidebar-close'),
   newChat: $('new-chat'), list: $('conversation-list'), emptyList: $('empty-list'),
   title: $('conv-title'), modelName: $('model-name'),
   banner: $('error-banner'), bannerText: $('error-text'), bannerClose: $('error-close'),
@@ -692,8 +692,9 @@ async function confirmDelete(conv) {
 }
 
 async function selectConversation(id) {
+  const fromDrawer = el.app.dataset.sidebar === 'open';
   closeSidebar();
-  if (state.currentId === id) return;
+  if (state.currentId === id) { if (fromDrawer) el.input.focus(); return; } // focus was in the drawer, now inert
   state.currentId = id;
   state.editing = false;
   rememberConversation(id);
@@ -1078,22 +1079,43 @@ el.bannerClose.addEventListener('click', hideError);
 
 // ---------------------------------------------------------------- sidebar (drawer on small screens)
 
+// Must match the @media width in app.css where the sidebar becomes a drawer.
+const narrowScreen = window.matchMedia('(max-width: 820px)');
+
+/**
+ * A closed drawer is only moved off-screen, so it is made inert: out of the Tab order and of what screen readers read.
+ * An open one is modal: the page behind the scrim is inert instead.
+ */
+function syncSidebar() {
+  const drawer = narrowScreen.matches;
+  const open = el.app.dataset.sidebar === 'open';
+  el.sidebar.inert = drawer && !open;
+  el.main.inert = drawer && open;
+}
+
 function openSidebar() {
   el.app.dataset.sidebar = 'open';
   el.scrim.hidden = false;
   el.menuBtn.setAttribute('aria-expanded', 'true');
+  syncSidebar();
   el.newChat.focus();
 }
-function closeSidebar() {
+
+/** returnFocus: back to the menu button (Esc, the close button, the scrim); otherwise the caller moves focus. */
+function closeSidebar(returnFocus = false) {
   if (el.app.dataset.sidebar !== 'open') return;
   el.app.dataset.sidebar = 'closed';
   el.scrim.hidden = true;
   el.menuBtn.setAttribute('aria-expanded', 'false');
+  syncSidebar();
+  if (returnFocus && narrowScreen.matches) el.menuBtn.focus();
 }
 el.menuBtn.addEventListener('click', openSidebar);
-el.sidebarClose.addEventListener('click', closeSidebar);
-el.scrim.addEventListener('click', closeSidebar);
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(); });
+el.sidebarClose.addEventListener('click', () => closeSidebar(true));
+el.scrim.addEventListener('click', () => closeSidebar(true));
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(true); });
+narrowScreen.addEventListener('change', () => { closeSidebar(); syncSidebar(); });
+syncSidebar();
 
 // ---------------------------------------------------------------- memory
 
@@ -1157,7 +1179,7 @@ function correctionForm(m, article) {
 let memorySearchTimer = 0;
 
 async function openMemory() {
-  closeSidebar();
+  closeSidebar(true); // the dialog gives focus back to the menu button when it closes
   openDialog(el.memoryDialog);
   const settings = await api.settings();
   el.memoryLearn.checked = settings.memoryExtraction;
@@ -1349,7 +1371,7 @@ function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
 }
 
 async function openModel() {
-  closeSidebar();
+  closeSidebar(true);
   openDialog(el.modelDialog);
   await renderModel();
   followProgress();
@@ -1595,6 +1617,7 @@ el.loginKeyForm.addEventListener('submit', async (e) => {
 });
 
 async function openAccount() {
+  closeSidebar(true);
   el.keySecret.hidden = true;
   el.userSecret.hidden = true;
   await renderAccount();

@@ -596,6 +596,47 @@ class BrowserTest {
         }
     }
 
+    @Test
+    void onAPhoneTheClosedSidebarIsOutOfTheTabOrderAndEscapeReturnsToTheMenuButton() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(390, 844);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(((Number) js("return window.innerWidth")).intValue()).isEqualTo(390);
+            js("document.activeElement.blur()");
+            for (int i = 0; i < 6; i++) {
+                press(Keys.TAB);
+                assertThat(focusInside("sidebar")).as("Tab %d went into the closed sidebar", i + 1).isFalse();
+                if (i == 0) assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+            }
+            assertThat(browser.findElement(By.id("sidebar")).getDomProperty("inert")).isEqualTo("true");
+
+            browser.findElement(By.id("menu-btn")).sendKeys(Keys.ENTER);
+            wait.until(d -> "open".equals(browser.findElement(By.id("app")).getDomAttribute("data-sidebar")));
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("new-chat");
+            for (int i = 0; i < 5; i++) {
+                press(Keys.TAB);
+                assertThat((Boolean) js("return document.querySelector('main').contains(document.activeElement)"))
+                        .as("Tab %d reached the page behind the open drawer", i + 1).isFalse();
+            }
+            press(Keys.ESCAPE);
+            wait.until(d -> "closed".equals(browser.findElement(By.id("app")).getDomAttribute("data-sidebar")));
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+            assertThat(browser.findElement(By.id("sidebar")).getDomProperty("inert")).isEqualTo("true");
+            press(Keys.TAB);
+            assertThat(focusInside("sidebar")).isFalse();
+
+            // a dialog opened from the drawer gives the focus back to the menu button, not to the hidden drawer
+            browser.findElement(By.id("menu-btn")).sendKeys(Keys.ENTER);
+            wait.until(d -> focusInside("sidebar"));
+            byTestId("memory-open").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("memory-dialog").isDisplayed());
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("memory-dialog").isDisplayed());
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+        }
+    }
+
     static String quote(String s) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
