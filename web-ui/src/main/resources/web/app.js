@@ -35,6 +35,8 @@ const el = {
   passwordUsername: $('password-username'), keyForm: $('key-form'), keyName: $('key-name'), keyMemory: $('key-memory'),
   keySecret: $('key-secret'), keyList: $('key-list'), usersSection: $('users-section'), userForm: $('user-form'),
   userName: $('user-name'), userPassword: $('user-password'), userSecret: $('user-secret'), userList: $('user-list'),
+  keySecretValue: $('key-secret-value'), keyCopy: $('key-copy'), userSecretLabel: $('user-secret-label'),
+  userSecretValue: $('user-secret-value'), userCopy: $('user-copy'),
   logout: $('logout'),
 };
 
@@ -261,6 +263,29 @@ async function copyText(text, btn) {
   } catch {
     showError('Could not copy to the clipboard.');
   }
+}
+
+/**
+ * A key is shown once. Where the clipboard is refused (no permission, or a plain-http address other than localhost) it
+ * is left selected, so Ctrl+C copies it.
+ */
+async function copySecret(value, btn) {
+  let copied = false;
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(value.textContent); copied = true; }
+  } catch { /* falls back to the selection */ }
+  if (!copied) {
+    const range = document.createRange();
+    range.selectNodeContents(value);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try { copied = document.execCommand('copy'); } catch { copied = false; }
+  }
+  btn.textContent = copied ? 'Copied' : 'Selected: press Ctrl+C';
+  btn.classList.toggle('done', copied);
+  succeed(copied ? 'Key copied to the clipboard.' : 'The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+  setTimeout(() => { btn.textContent = 'Copy'; btn.classList.remove('done'); }, 2500);
 }
 
 // ---------------------------------------------------------------- small DOM helpers
@@ -1710,8 +1735,9 @@ el.keyForm.addEventListener('submit', async (e) => {
     const k = await api.createKey(el.keyName.value.trim() || 'key', el.keyMemory.checked);
     el.keyName.value = '';
     await renderAccount();
-    el.keySecret.textContent = `New key (shown once, copy it now): ${k.secret}`;
+    el.keySecretValue.textContent = k.secret;
     el.keySecret.hidden = false;
+    succeed(`Key “${k.name}” created.`);
   } catch (err) { reportError(err); }
 });
 el.userForm.addEventListener('submit', async (e) => {
@@ -1721,10 +1747,14 @@ el.userForm.addEventListener('submit', async (e) => {
     el.userName.value = '';
     el.userPassword.value = '';
     await renderAccount();
-    el.userSecret.textContent = `${created.name}'s API key (shown once; they can also sign in with it): ${created.apiKey}`;
+    el.userSecretLabel.textContent = `${created.name}'s API key (shown once; they can also sign in with it):`;
+    el.userSecretValue.textContent = created.apiKey;
     el.userSecret.hidden = false;
+    succeed(`${created.name} added.`);
   } catch (err) { reportError(err); }
 });
+el.keyCopy.addEventListener('click', () => copySecret(el.keySecretValue, el.keyCopy));
+el.userCopy.addEventListener('click', () => copySecret(el.userSecretValue, el.userCopy));
 el.logout.addEventListener('click', async () => {
   try { await api.logout(); } catch { /* signed out anyway */ }
   state.me = null;

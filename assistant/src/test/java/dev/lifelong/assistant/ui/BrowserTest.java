@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -299,8 +300,8 @@ class BrowserTest {
             assertThat(byTestId("users-section").isDisplayed()).isFalse();
             byTestId("key-name").sendKeys("script");
             byTestId("key-create").click();
-            wait.until(d -> byTestId("key-secret").getText().contains("ll_"));
-            String secret = byTestId("key-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            wait.until(d -> byTestId("key-secret-value").getText().startsWith("ll_"));
+            String secret = byTestId("key-secret-value").getText();
             assertThat(server.as(secret).get("/api/auth/me").body()).contains("\"eve\"");
             byTestId("account-close").click();
 
@@ -324,8 +325,8 @@ class BrowserTest {
             assertThat(byTestId("account-nopassword").isDisplayed()).as("the owner is asked to set a password").isTrue();
             byTestId("user-name").sendKeys("frank");
             byTestId("user-add").click();
-            wait.until(d -> byTestId("user-secret").getText().contains("ll_"));
-            String franks = byTestId("user-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            wait.until(d -> byTestId("user-secret-value").getText().startsWith("ll_"));
+            String franks = byTestId("user-secret-value").getText();
             assertThat(server.as(franks).get("/api/conversations").statusCode()).isEqualTo(200);
             wait.until(d -> byTestId("user-list").getText().contains("frank"));
             List<WebElement> items = allByTestId("user-item");
@@ -448,6 +449,12 @@ class BrowserTest {
                 java.util.Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
     }
 
+    /** Opens the sidebar drawer of a narrow screen and waits until it has slid in. */
+    void openDrawer() {
+        browser.findElement(By.id("menu-btn")).click();
+        wait.until(d -> ((Number) js("return document.getElementById('sidebar').getBoundingClientRect().left")).doubleValue() >= 0);
+    }
+
     boolean focusInside(String id) { return (Boolean) js("return document.getElementById(arguments[0]).contains(document.activeElement)", id); }
 
     /** The page itself never scrolls (only its panes do): a focused element outside the app would scroll it. */
@@ -464,6 +471,37 @@ class BrowserTest {
         var download = (java.util.concurrent.atomic.AtomicReference<dev.lifelong.assistant.model.ModelStatus.DownloadState>) field.get(server.assistant.models());
         String id = dev.lifelong.installer.models.ModelCatalog.builtIn().entries().get(0).id();
         download.set(new dev.lifelong.assistant.model.ModelStatus.DownloadState(id, state, 0, 1_000_000, error));
+    }
+
+    /** The WCAG contrast ratio of an element's text against what is behind it (backgrounds and opacity composited). */
+    static final String CONTRAST = """
+            const rgba = (c) => { const p = c.match(/[\\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+            const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+            const chain = []; for (let n = arguments[0]; n; n = n.parentElement) chain.unshift(n);
+            let bg = [255, 255, 255, 1], opacity = 1;
+            for (const n of chain) { const s = getComputedStyle(n); bg = over(rgba(s.backgroundColor), bg); opacity *= Number(s.opacity); }
+            const fg = rgba(getComputedStyle(arguments[0]).color);
+            const text = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
+            const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                                   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            const [hi, lo] = [lum(text), lum(bg)].sort((a, b) => b - a);
+            return (hi + 0.05) / (lo + 0.05);
+            """;
+
+    double contrast(WebElement e) { return ((Number) js(CONTRAST, e)).doubleValue(); }
+
+    /** Ids of the displayed fields whose placeholder is wider than the field (what a user sees cut: "Add someth"). */
+    @SuppressWarnings("unchecked")
+    List<String> cutPlaceholders() {
+        return (List<String>) js("""
+                const ctx = document.createElement('canvas').getContext('2d');
+                return [...document.querySelectorAll('input[placeholder], textarea[placeholder]')].filter((i) => {
+                  if (!i.checkVisibility()) return false;
+                  const s = getComputedStyle(i);
+                  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+                  const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+                  return ctx.measureText(i.placeholder).width > room + 1;
+                }).map((i) => i.id);""");
     }
 
     @Test
@@ -634,6 +672,56 @@ class BrowserTest {
             press(Keys.ESCAPE);
             wait.until(d -> !byTestId("memory-dialog").isDisplayed());
             assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+        }
+    }
+
+    @Test
+    void fieldsKeepTheirLabelsCloseAndPlaceholdersWholeAndANewKeyIsReadableAndCopyable() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            for (Dimension size : List.of(new Dimension(1366, 850), new Dimension(390, 844))) {
+                viewport(size.width, size.height);
+                if (size.width < 800) openDrawer();
+                byTestId("memory-open").click();
+                wait.until(d -> byTestId("memory-dialog").isDisplayed());
+                assertThat(cutPlaceholders()).as("cut placeholders in Memory at %s", size).isEmpty();
+                browser.findElement(By.id("memory-close")).click();
+                if (size.width < 800) openDrawer();
+                byTestId("account-open").click();
+                wait.until(d -> byTestId("users-section").isDisplayed());
+                assertThat(cutPlaceholders()).as("cut placeholders in Account at %s", size).isEmpty();
+                byTestId("account-close").click();
+            }
+            viewport(1366, 850);
+
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("key-name").isDisplayed());
+            byTestId("key-name").sendKeys("script", Keys.ENTER);
+            WebElement value = wait.until(d -> byTestId("key-secret-value").getText().startsWith("ll_") ? byTestId("key-secret-value") : null);
+            String secret = value.getText();
+            assertThat(contrast(value)).as("contrast of the new key").isGreaterThanOrEqualTo(4.5);
+            // each key's memory checkbox sits next to its word
+            WebElement box = wait.until(d -> allByTestId("key-item").stream().filter(e -> e.getText().startsWith("script")).findFirst()
+                    .map(e -> e.findElement(By.cssSelector("input[type='checkbox']"))).orElse(null));
+            WebElement boxLabel = box.findElement(By.xpath(".."));
+            assertThat(box.getRect().width).isLessThan(30);
+            assertThat(boxLabel.getRect().width).as("checkbox and its label").isLessThan(120);
+            assertThat(byTestId("key-memory").getRect().width).isLessThan(30);
+
+            browser.executeCdpCommand("Browser.grantPermissions", java.util.Map.of("origin", server.assistant.url().replaceAll("/$", ""),
+                    "permissions", List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+            byTestId("key-copy").click();
+            wait.until(d -> byTestId("key-copy").getText().equals("Copied"));
+            assertThat(browser.executeAsyncScript("navigator.clipboard.readText().then(arguments[0], () => arguments[0](null))")).isEqualTo(secret);
+
+            // where the clipboard is refused, the key is left selected for Ctrl+C
+            byTestId("user-name").sendKeys("frank", Keys.ENTER);
+            WebElement franks = wait.until(d -> byTestId("user-secret-value").getText().startsWith("ll_") ? byTestId("user-secret-value") : null);
+            js("navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'))");
+            byTestId("user-copy").click();
+            wait.until(d -> franks.getText().equals(js("return window.getSelection().toString()")));
+            assertThat(contrast(franks)).isGreaterThanOrEqualTo(4.5);
         }
     }
 
