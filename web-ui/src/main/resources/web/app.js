@@ -1355,8 +1355,23 @@ let progressStream = null;
 
 const pct = (x) => (x === null || x === undefined || Number.isNaN(x)) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
+/** What a chart shows, in words: its lines are not read out. */
+function chartSummary(title, series, xLabels, format) {
+  const at = (i) => (xLabels ? xLabels[i] : `step ${i + 1}`);
+  const lines = series.map((s) => {
+    const points = s.values.map((v, i) => [v, i]).filter(([v]) => v !== null && Number.isFinite(v));
+    if (!points.length) return `${s.name}: no values`;
+    const [[first, i0], [last, i1]] = [points[0], points[points.length - 1]];
+    if (points.length === 1) return `${s.name}: ${format(first)} at ${at(i0)}`;
+    const values = points.map(([v]) => v);
+    return `${s.name}: ${points.length} values, ${format(first)} at ${at(i0)} to ${format(last)} at ${at(i1)}`
+      + ` (lowest ${format(Math.min(...values))}, highest ${format(Math.max(...values))})`;
+  });
+  return `${title}. ${lines.join('; ')}.`;
+}
+
 /** A small SVG line chart: series = [{name, values, className}], x = index. */
-function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
+function lineChart(container, series, { yLabel = '', xLabels = null, format = (v) => v.toPrecision(3) } = {}) {
   const all = series.flatMap((s) => s.values.filter((v) => v !== null && Number.isFinite(v)));
   container.replaceChildren();
   if (!all.length) return;
@@ -1369,6 +1384,7 @@ function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', chartSummary(container.dataset.title || 'Chart', series, xLabels, format));
   const add = (tag, attrs, text) => {
     const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -1433,7 +1449,7 @@ async function renderModel() {
     { name: 'learned (new chats)', values: ordered.map((v) => v.report?.plasticity ?? null), className: 's1' },
     { name: 'forgot (earlier chats)', values: ordered.map((v) => v.report?.stability ?? null), className: 's2' },
     { name: 'general probe vs base', values: ordered.map((v) => v.report?.general ?? null), className: 's3' },
-  ], { xLabels: ordered.map((v) => `v${v.version}`) });
+  ], { xLabels: ordered.map((v) => `v${v.version}`), format: pct });
   const latest = versions[0];
   el.runFacts.replaceChildren();
   el.lossChart.replaceChildren();

@@ -725,6 +725,54 @@ class BrowserTest {
         }
     }
 
+    @Test
+    void fieldsHaveLabelsIntroTextIsReadableAndChartsSayWhatTheyShow() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            WebElement hint = browser.findElement(By.cssSelector(".composer-hint"));
+            assertThat(contrast(hint)).as("contrast of the composer hint").isGreaterThanOrEqualTo(4.5);
+
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("users-section").isDisplayed());
+            for (String id : List.of("key-name", "user-name", "user-password")) {
+                WebElement field = byTestId(id);
+                String label = (String) js("return arguments[0].labels.length ? arguments[0].labels[0].textContent.trim() : ''", field);
+                assertThat(label).as("a <label> for %s", id).isNotEmpty();
+                assertThat(field.getAccessibleName()).isEqualTo(label);
+            }
+            for (WebElement lead : byTestId("account-dialog").findElements(By.cssSelector(".memory-lead"))) {
+                if (lead.isDisplayed()) assertThat(contrast(lead)).as("contrast of '%s'", lead.getText()).isGreaterThanOrEqualTo(4.5);
+            }
+            byTestId("account-close").click();
+
+            // two versions as /api/adapters reports them (training one takes minutes): the charts summarise them in words
+            String overview = """
+                    {"serving":null,"jobs":[],"progress":null,"updateWindow":"off","versions":[
+                     {"id":2,"version":2,"state":"promoted","serving":false,"hasFile":true,"reason":"better","createdAt":1,
+                      "report":{"plasticity":0.2,"stability":0.01,"general":0.0,"replay":{"count":2},"dataset":{"training_examples":9},
+                                "training":{"lossHistory":[3.2,2.9,2.5,2.1]}}},
+                     {"id":1,"version":1,"state":"promoted","serving":false,"hasFile":true,"reason":"better","createdAt":0,
+                      "report":{"plasticity":0.1,"stability":0.03,"general":-0.01,"replay":{"count":0},"dataset":{"training_examples":5}}}]}""";
+            js("const body = arguments[0], real = window.fetch;"
+                    + "window.fetch = (url, o) => url === '/api/adapters' ? Promise.resolve(new Response(body)) : real(url, o);", overview);
+            byTestId("model-open").click();
+            WebElement loss = wait.until(d -> byTestId("loss-chart").findElements(By.cssSelector("svg")).stream().findFirst().orElse(null));
+            assertThat(loss.getDomAttribute("role")).isEqualTo("img");
+            assertThat(loss.getDomAttribute("aria-label")).isEqualTo("Training loss of the latest version. "
+                    + "loss: 4 values, 3.20 at step 1 to 2.10 at step 4 (lowest 2.10, highest 3.20).");
+            WebElement versions = byTestId("version-chart").findElement(By.cssSelector("svg"));
+            assertThat(versions.getDomAttribute("role")).isEqualTo("img");
+            assertThat(versions.getDomAttribute("aria-label")).startsWith("Learning and forgetting per version. ")
+                    .contains("learned (new chats): 2 values, +10.0% at v1 to +20.0% at v2")
+                    .contains("forgot (earlier chats): 2 values, +3.0% at v1 to +1.0% at v2");
+            for (WebElement lead : byTestId("model-dialog").findElements(By.cssSelector(".memory-lead"))) {
+                if (lead.isDisplayed()) assertThat(contrast(lead)).as("contrast of '%s'", lead.getText()).isGreaterThanOrEqualTo(4.5);
+            }
+        }
+    }
+
     static String quote(String s) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
