@@ -3,13 +3,15 @@
 
 const $ = (id) => document.getElementById(id);
 const el = {
-  app: $('app'), sidebar: $('sidebar'), scrim: $('scrim'), menuBtn: $('menu-btn'), sidebarClose: $('sidebar-close'),
+  app: $('app'), main: document.querySelector('main'), sidebar: $('sidebar'), scrim: $('scrim'), menuBtn: $('menu-btn'), sidebarClose: $('sidebar-close'),
   newChat: $('new-chat'), list: $('conversation-list'), emptyList: $('empty-list'),
   title: $('conv-title'), modelName: $('model-name'),
   banner: $('error-banner'), bannerText: $('error-text'), bannerClose: $('error-close'),
   demo: $('demo-notice'), demoChoose: $('demo-choose'),
   chooserScreen: $('chooser-screen'), chooserDialog: $('chooser-dialog'), chooserDialogClose: $('chooser-dialog-close'),
   chooser: $('model-chooser'), chooserCurrent: $('chooser-current'), modelError: $('model-error'), pathForm: $('path-form'),
+  chooserTitle: $('chooser-title'), chooserLeadOwner: $('chooser-lead-owner'), chooserReadonly: $('chooser-readonly'),
+  chooserControls: $('chooser-controls'),
   pathInput: $('model-path-input'), pathSubmit: $('model-path-submit'), choices: $('choices'),
   chat: $('chat'), messages: $('messages'), inner: $('messages-inner'),
   composer: $('composer'), input: $('composer-input'), send: $('send'), stop: $('stop'),
@@ -33,6 +35,8 @@ const el = {
   passwordUsername: $('password-username'), keyForm: $('key-form'), keyName: $('key-name'), keyMemory: $('key-memory'),
   keySecret: $('key-secret'), keyList: $('key-list'), usersSection: $('users-section'), userForm: $('user-form'),
   userName: $('user-name'), userPassword: $('user-password'), userSecret: $('user-secret'), userList: $('user-list'),
+  keySecretValue: $('key-secret-value'), keyCopy: $('key-copy'), userSecretLabel: $('user-secret-label'),
+  userSecretValue: $('user-secret-value'), userCopy: $('user-copy'),
   logout: $('logout'),
 };
 
@@ -261,6 +265,29 @@ async function copyText(text, btn) {
   }
 }
 
+/**
+ * A key is shown once. Where the clipboard is refused (no permission, or a plain-http address other than localhost) it
+ * is left selected, so Ctrl+C copies it.
+ */
+async function copySecret(value, btn) {
+  let copied = false;
+  try {
+    if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(value.textContent); copied = true; }
+  } catch { /* falls back to the selection */ }
+  if (!copied) {
+    const range = document.createRange();
+    range.selectNodeContents(value);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try { copied = document.execCommand('copy'); } catch { copied = false; }
+  }
+  btn.textContent = copied ? 'Copied' : 'Selected: press Ctrl+C';
+  btn.classList.toggle('done', copied);
+  succeed(copied ? 'Key copied to the clipboard.' : 'The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+  setTimeout(() => { btn.textContent = 'Copy'; btn.classList.remove('done'); }, 2500);
+}
+
 // ---------------------------------------------------------------- small DOM helpers
 
 function button(text, className, onClick, testid) {
@@ -299,13 +326,66 @@ const ICONS = {
   down: '<path d="M7 13V4H4v9h3zM7 13l4 8c1.5 0 2.5-1 2.5-2.5V15h5a2 2 0 0 0 2-2.3l-1.2-7A2 2 0 0 0 17.3 4H7"/>',
 };
 
-// ---------------------------------------------------------------- banner
+// ---------------------------------------------------------------- banner and dialog feedback
+
+/** The dialog the user is working in, if any (the confirmation dialog only asks, and closes before the work runs). */
+function activeDialog() {
+  return [...document.querySelectorAll('dialog[open]')].filter((d) => d !== el.confirm).pop() || null;
+}
 
 function showError(message) {
   if (state.offline && message !== OFFLINE_MESSAGE) return; // the offline banner explains everything
+  // a modal dialog covers the page banner with its backdrop: its errors are shown inside it
+  const dialog = activeDialog();
+  if (dialog === el.chooserDialog) setChooserError(message);
+  else if (dialog) dialogError(dialog, message);
+  if (dialog && message !== OFFLINE_MESSAGE) return;
   el.bannerText.textContent = message;
   el.banner.dataset.kind = message === OFFLINE_MESSAGE ? 'offline' : 'error';
   el.banner.hidden = false;
+}
+
+function dialogError(dialog, message) {
+  const error = dialog.querySelector('.dialog-error');
+  if (!error) return;
+  dialogStatus(dialog, '');
+  error.textContent = message;
+  error.hidden = !message;
+}
+
+const statusTimers = new WeakMap();
+
+/** A short notice in the dialog's role="status" line that fades after a few seconds. */
+function dialogStatus(dialog, text) {
+  const status = dialog.querySelector('.dialog-status');
+  if (!status) return;
+  clearTimeout(statusTimers.get(status));
+  status.classList.remove('fading');
+  status.textContent = text;
+  if (!text) return;
+  statusTimers.set(status, setTimeout(() => {
+    status.classList.add('fading');
+    statusTimers.set(status, setTimeout(() => { status.textContent = ''; status.classList.remove('fading'); }, 1000));
+  }, 5000));
+}
+
+/** Opens a dialog without what an earlier visit left in it. */
+function openDialog(dialog) {
+  dialogError(dialog, '');
+  dialogStatus(dialog, '');
+  if (!dialog.open) dialog.showModal();
+}
+
+/** Something worked: the error it may have followed is out of date. Says so in the dialog, or to screen readers. */
+function succeed(text) {
+  const dialog = activeDialog();
+  if (dialog && dialog !== el.chooserDialog) {
+    dialogError(dialog, '');
+    if (text) dialogStatus(dialog, text);
+    return;
+  }
+  if (el.banner.dataset.kind !== 'offline') hideError();
+  if (text) announce(text);
 }
 
 function hideError() { el.banner.hidden = true; }
@@ -351,17 +431,32 @@ async function refreshStatus() {
   return status;
 }
 
+/** The base model is shared by everyone on the installation and only its owner changes it (the server refuses others). */
+function isOwner() { return state.me?.user?.role === 'owner'; }
+
 function applyStatus(status) {
   state.status = status;
   const model = status.model || {};
+  const owner = isOwner();
   el.modelName.textContent = model.loaded ? (model.name || 'model') : 'No model';
   el.modelName.classList.toggle('none', !model.loaded);
+  el.modelName.title = owner ? 'Change model' : 'Model in use';
   el.demo.hidden = !(model.loaded && model.demo);
+  el.demoChoose.hidden = !owner;
   el.chooserCurrent.hidden = !model.loaded;
   el.chooserCurrent.textContent = model.loaded
     ? `Now running: ${model.name}${model.demo ? ' (demo)' : ''}${model.training ? ` — ${model.training}` : ''}` : '';
+  // members see what runs, read-only: no controls the server would refuse, and none of the owner's errors
+  el.chooserTitle.textContent = owner ? 'Choose a model' : model.loaded ? 'Model in use' : 'No model yet';
+  el.chooserLeadOwner.hidden = !owner;
+  el.chooserControls.hidden = !owner;
+  el.chooserReadonly.hidden = owner;
+  el.chooserReadonly.textContent = model.loaded ? 'Only the owner of this installation can change the model.'
+    : 'No model is loaded yet. Only the owner of this installation can choose one.';
+  el.chooserScreen.setAttribute('aria-label', owner ? 'Choose a model' : 'Model');
   const download = status.download;
   const downloading = download && download.state === 'running';
+  if (downloading) state.downloadSeen = download.id;
 
   if (!model.loaded) {
     el.chat.hidden = true;
@@ -371,14 +466,18 @@ function applyStatus(status) {
   } else {
     el.chooserScreen.hidden = true;
     el.chat.hidden = false;
-    if (el.chooser.parentElement === el.chooserScreen) el.chooserDialog.append(el.chooser);
+    if (el.chooser.parentElement !== el.chooserDialog) el.chooserDialog.append(el.chooser);
   }
-  const message = (download && download.state === 'failed' && download.error) || model.error || '';
+  // The server keeps the last download's failure until the next download; it is news only to the page that saw that
+  // download run (or started it), and only until the chooser is opened again.
+  const failed = owner && download && download.state === 'failed' && download.error && state.downloadSeen === download.id
+    ? `Download failed: ${download.error}` : '';
+  const message = failed || (owner && model.error) || '';
   if (!el.modelError.dataset.local) {
-    el.modelError.textContent = message ? (download && download.state === 'failed' ? `Download failed: ${message}` : message) : '';
+    el.modelError.textContent = message;
     el.modelError.hidden = !message;
   }
-  renderChoices(status.choices || [], download);
+  renderChoices(owner ? status.choices || [] : [], download);
   renderConversations();
 
   // Poll while a download runs, and after it is done until the server has loaded the new model.
@@ -399,7 +498,7 @@ function applyStatus(status) {
       announce(`${model.name} is ready.`);
       loadConversations().catch(reportError);
     }
-    renderChoices(status.choices || [], download);
+    renderChoices(owner ? status.choices || [] : [], download);
   }
 }
 
@@ -455,6 +554,7 @@ function setChooserError(message) {
 
 async function startDownload(id) {
   setChooserError(null);
+  state.downloadSeen = id;
   try {
     const model = state.status?.model;
     state.watch = { before: model?.loaded ? `${model.path}|${model.name}` : null, waits: 0 };
@@ -490,6 +590,7 @@ el.pathForm.addEventListener('submit', async (event) => {
 
 function openChooserDialog() {
   setChooserError(null);
+  if (state.status?.download?.state !== 'running') state.downloadSeen = null; // an earlier failure is old news now
   if (state.status && !state.status.model.loaded) return; // the full-screen chooser is already showing
   el.chooserDialog.append(el.chooser);
   el.chooserDialog.showModal();
@@ -611,13 +712,14 @@ async function confirmDelete(conv) {
     await api.remove(conv.id);
     if (state.currentId === conv.id) { rememberConversation(null); state.currentId = null; state.messages = []; renderMessages(); }
     await loadConversations();
-    announce('Conversation deleted.');
+    succeed('Conversation deleted.');
   } catch (e) { reportError(e); }
 }
 
 async function selectConversation(id) {
+  const fromDrawer = el.app.dataset.sidebar === 'open';
   closeSidebar();
-  if (state.currentId === id) return;
+  if (state.currentId === id) { if (fromDrawer) el.input.focus(); return; } // focus was in the drawer, now inert
   state.currentId = id;
   state.editing = false;
   rememberConversation(id);
@@ -1002,22 +1104,43 @@ el.bannerClose.addEventListener('click', hideError);
 
 // ---------------------------------------------------------------- sidebar (drawer on small screens)
 
+// Must match the @media width in app.css where the sidebar becomes a drawer.
+const narrowScreen = window.matchMedia('(max-width: 820px)');
+
+/**
+ * A closed drawer is only moved off-screen, so it is made inert: out of the Tab order and of what screen readers read.
+ * An open one is modal: the page behind the scrim is inert instead.
+ */
+function syncSidebar() {
+  const drawer = narrowScreen.matches;
+  const open = el.app.dataset.sidebar === 'open';
+  el.sidebar.inert = drawer && !open;
+  el.main.inert = drawer && open;
+}
+
 function openSidebar() {
   el.app.dataset.sidebar = 'open';
   el.scrim.hidden = false;
   el.menuBtn.setAttribute('aria-expanded', 'true');
+  syncSidebar();
   el.newChat.focus();
 }
-function closeSidebar() {
+
+/** returnFocus: back to the menu button (Esc, the close button, the scrim); otherwise the caller moves focus. */
+function closeSidebar(returnFocus = false) {
   if (el.app.dataset.sidebar !== 'open') return;
   el.app.dataset.sidebar = 'closed';
   el.scrim.hidden = true;
   el.menuBtn.setAttribute('aria-expanded', 'false');
+  syncSidebar();
+  if (returnFocus && narrowScreen.matches) el.menuBtn.focus();
 }
 el.menuBtn.addEventListener('click', openSidebar);
-el.sidebarClose.addEventListener('click', closeSidebar);
-el.scrim.addEventListener('click', closeSidebar);
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(); });
+el.sidebarClose.addEventListener('click', () => closeSidebar(true));
+el.scrim.addEventListener('click', () => closeSidebar(true));
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSidebar(true); });
+narrowScreen.addEventListener('change', () => { closeSidebar(); syncSidebar(); });
+syncSidebar();
 
 // ---------------------------------------------------------------- memory
 
@@ -1071,7 +1194,7 @@ function correctionForm(m, article) {
       note.dataset.testid = 'correction-saved';
       note.textContent = 'Thanks — Lifelong will use this from the next answer on.';
       form.replaceWith(note);
-      announce('Correction saved.');
+      succeed('Correction saved.');
     } catch (err) { reportError(err); }
   });
   setTimeout(() => area.focus());
@@ -1081,8 +1204,8 @@ function correctionForm(m, article) {
 let memorySearchTimer = 0;
 
 async function openMemory() {
-  closeSidebar();
-  if (!el.memoryDialog.open) el.memoryDialog.showModal();
+  closeSidebar(true); // the dialog gives focus back to the menu button when it closes
+  openDialog(el.memoryDialog);
   const settings = await api.settings();
   el.memoryLearn.checked = settings.memoryExtraction;
   await renderMemories();
@@ -1110,7 +1233,7 @@ function memoryItem(mem) {
   text.dataset.testid = 'memory-text';
   text.textContent = mem.text;
   const act = async (work, message) => {
-    try { await work(); await renderMemories(); announce(message); } catch (e) { reportError(e); }
+    try { await work(); await renderMemories(); succeed(message); } catch (e) { reportError(e); }
   };
   const pin = button(mem.pinned ? 'Unpin' : 'Pin', `btn small${mem.pinned ? ' pinned' : ''}`,
     () => act(() => api.editMemory(mem.id, { pinned: !mem.pinned }), mem.pinned ? 'Unpinned.' : 'Pinned: used in every answer.'), 'memory-pin');
@@ -1173,7 +1296,7 @@ el.memoryLearn.addEventListener('change', async () => {
   try {
     const saved = await api.saveSettings({ memoryExtraction: el.memoryLearn.checked });
     el.memoryLearn.checked = saved.memoryExtraction;
-    announce(saved.memoryExtraction ? 'Lifelong will learn memories from your chats.' : 'Lifelong will not learn memories from your chats.');
+    succeed(saved.memoryExtraction ? 'Lifelong will learn memories from your chats.' : 'Lifelong will not learn memories from your chats.');
   } catch (e) { el.memoryLearn.checked = !el.memoryLearn.checked; reportError(e); }
 });
 el.memoryClose.addEventListener('click', () => el.memoryDialog.close());
@@ -1186,7 +1309,7 @@ el.memoryAddForm.addEventListener('submit', async (e) => {
     el.memoryAddInput.value = '';
     el.memorySearch.value = '';
     await renderMemories();
-    announce('Memory added.');
+    succeed('Memory added.');
   } catch (err) { reportError(err); }
 });
 el.memorySearch.addEventListener('input', () => {
@@ -1205,7 +1328,7 @@ async function rate(m, rating, btn) {
     await api.rate(m.id, rating);
     btn.classList.add('done');
     btn.setAttribute('aria-pressed', 'true');
-    announce(rating === 'up' ? 'Thanks: marked as a good answer.' : 'Marked as a bad answer: it will not be used for training.');
+    succeed(rating === 'up' ? 'Thanks: marked as a good answer.' : 'Marked as a bad answer: it will not be used for training.');
   } catch (e) { reportError(e); }
 }
 
@@ -1222,7 +1345,7 @@ el.privateToggle.addEventListener('change', async () => {
     const updated = await api.setPrivate(id, el.privateToggle.checked);
     const conv = state.conversations.find((c) => c.id === id);
     if (conv) conv.private = updated.private;
-    announce(updated.private ? 'Private: this conversation will never be used for training.' : 'This conversation may be used for training.');
+    succeed(updated.private ? 'Private: this conversation will never be used for training.' : 'This conversation may be used for training.');
   } catch (e) { el.privateToggle.checked = !el.privateToggle.checked; reportError(e); }
 });
 
@@ -1232,8 +1355,23 @@ let progressStream = null;
 
 const pct = (x) => (x === null || x === undefined || Number.isNaN(x)) ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
 
+/** What a chart shows, in words: its lines are not read out. */
+function chartSummary(title, series, xLabels, format) {
+  const at = (i) => (xLabels ? xLabels[i] : `step ${i + 1}`);
+  const lines = series.map((s) => {
+    const points = s.values.map((v, i) => [v, i]).filter(([v]) => v !== null && Number.isFinite(v));
+    if (!points.length) return `${s.name}: no values`;
+    const [[first, i0], [last, i1]] = [points[0], points[points.length - 1]];
+    if (points.length === 1) return `${s.name}: ${format(first)} at ${at(i0)}`;
+    const values = points.map(([v]) => v);
+    return `${s.name}: ${points.length} values, ${format(first)} at ${at(i0)} to ${format(last)} at ${at(i1)}`
+      + ` (lowest ${format(Math.min(...values))}, highest ${format(Math.max(...values))})`;
+  });
+  return `${title}. ${lines.join('; ')}.`;
+}
+
 /** A small SVG line chart: series = [{name, values, className}], x = index. */
-function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
+function lineChart(container, series, { yLabel = '', xLabels = null, format = (v) => v.toPrecision(3) } = {}) {
   const all = series.flatMap((s) => s.values.filter((v) => v !== null && Number.isFinite(v)));
   container.replaceChildren();
   if (!all.length) return;
@@ -1246,6 +1384,7 @@ function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', chartSummary(container.dataset.title || 'Chart', series, xLabels, format));
   const add = (tag, attrs, text) => {
     const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
     for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -1273,8 +1412,8 @@ function lineChart(container, series, { yLabel = '', xLabels = null } = {}) {
 }
 
 async function openModel() {
-  closeSidebar();
-  if (!el.modelDialog.open) el.modelDialog.showModal();
+  closeSidebar(true);
+  openDialog(el.modelDialog);
   await renderModel();
   followProgress();
 }
@@ -1298,7 +1437,7 @@ async function renderModel() {
     const td = document.createElement('td');
     if (v.state === 'promoted' && v.hasFile && !v.serving) {
       td.append(button('Use this', 'btn small', async () => {
-        try { await api.serveVersion(v.id); await renderModel(); announce(`Answering with v${v.version} now.`); } catch (e) { reportError(e); }
+        try { await api.serveVersion(v.id); await renderModel(); succeed(`Answering with v${v.version} now.`); } catch (e) { reportError(e); }
       }, 'serve-version'));
     }
     tr.append(td);
@@ -1310,7 +1449,7 @@ async function renderModel() {
     { name: 'learned (new chats)', values: ordered.map((v) => v.report?.plasticity ?? null), className: 's1' },
     { name: 'forgot (earlier chats)', values: ordered.map((v) => v.report?.stability ?? null), className: 's2' },
     { name: 'general probe vs base', values: ordered.map((v) => v.report?.general ?? null), className: 's3' },
-  ], { xLabels: ordered.map((v) => `v${v.version}`) });
+  ], { xLabels: ordered.map((v) => `v${v.version}`), format: pct });
   const latest = versions[0];
   el.runFacts.replaceChildren();
   el.lossChart.replaceChildren();
@@ -1385,7 +1524,7 @@ el.modelSettings.addEventListener('submit', async (e) => {
     await api.adapterSettings(el.updateWindow.value.trim());
     const { deleted } = await api.prune(Number(el.keepVersions.value));
     await renderModel();
-    announce(`Saved. ${deleted} old adapter file(s) deleted.`);
+    succeed(deleted ? `Settings applied; ${deleted} old adapter file(s) deleted.` : 'Settings applied.');
   } catch (err) { reportError(err); }
 });
 el.modelOpen.addEventListener('click', () => openModel().catch(reportError));
@@ -1395,7 +1534,7 @@ el.trainNow.addEventListener('click', async () => {
   try {
     const job = await api.trainNow();
     showProgress({ state: job.state, phase: job.phase || 'queued', step: 0, totalSteps: 0, losses: [] });
-    announce('Training started.');
+    succeed('Training started.');
     followProgress();
   } catch (e) { reportError(e); }
 });
@@ -1431,6 +1570,7 @@ async function exportModel() {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     bar.value = 1;
     status.textContent = `Saved ${name} (${(received / 1e6).toFixed(1)} MB)`;
+    succeed('');
   } catch (e) {
     status.textContent = '';
     reportError(e);
@@ -1441,7 +1581,7 @@ async function exportModel() {
 $('export-model').addEventListener('click', () => exportModel());
 
 el.serveBase.addEventListener('click', async () => {
-  try { await api.serveBase(); await renderModel(); announce('Answering with the base model now.'); } catch (e) { reportError(e); }
+  try { await api.serveBase(); await renderModel(); succeed('Answering with the base model now.'); } catch (e) { reportError(e); }
 });
 
 // ---------------------------------------------------------------- start
@@ -1518,10 +1658,11 @@ el.loginKeyForm.addEventListener('submit', async (e) => {
 });
 
 async function openAccount() {
+  closeSidebar(true);
   el.keySecret.hidden = true;
   el.userSecret.hidden = true;
   await renderAccount();
-  if (!el.accountDialog.open) el.accountDialog.showModal();
+  openDialog(el.accountDialog);
 }
 
 async function renderAccount() {
@@ -1547,14 +1688,18 @@ async function renderAccount() {
       const box = document.createElement('input');
       box.type = 'checkbox';
       box.checked = k.memory;
-      box.addEventListener('change', () => api.keyMemory(k.id, box.checked).catch(reportError));
+      box.addEventListener('change', () => api.keyMemory(k.id, box.checked)
+        .then(() => succeed(box.checked ? `“${k.name}” uses your memory.` : `“${k.name}” neither uses nor feeds your memory.`))
+        .catch((e) => { box.checked = !box.checked; reportError(e); }));
       mem.append(box, ' memory');
       const revoke = document.createElement('button');
       revoke.className = 'btn small danger';
       revoke.type = 'button';
       revoke.textContent = 'Revoke';
       revoke.dataset.testid = 'key-revoke';
-      revoke.addEventListener('click', async () => { try { await api.revokeKey(k.id); await renderAccount(); } catch (e) { reportError(e); } });
+      revoke.addEventListener('click', async () => {
+        try { await api.revokeKey(k.id); await renderAccount(); succeed(`“${k.name}” revoked.`); } catch (e) { reportError(e); }
+      });
       li.append(' ', mem, ' ', revoke);
     }
     return li;
@@ -1577,7 +1722,7 @@ async function renderAccount() {
         remove.dataset.testid = 'user-remove';
         remove.addEventListener('click', async () => {
           if (!window.confirm(`Remove ${x.name} with all their conversations, memories and models?`)) return;
-          try { await api.removeUser(x.id); await renderAccount(); announce(`${x.name} removed.`); } catch (e) { reportError(e); }
+          try { await api.removeUser(x.id); await renderAccount(); succeed(`${x.name} removed.`); } catch (e) { reportError(e); }
         });
         li.append(' ', remove);
       }
@@ -1591,11 +1736,13 @@ el.accountClose.addEventListener('click', () => el.accountDialog.close());
 el.passwordForm.addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
+    const first = !state.me?.user?.hasPassword;
     await api.changePassword(el.passwordCurrent.value, el.passwordNew.value);
     el.passwordCurrent.value = '';
     el.passwordNew.value = '';
     await renderAccount();
-    announce('Password changed. Other sessions were signed out and your API keys revoked.');
+    succeed(first ? 'Password set. Sign in with your name and password from now on; your old API keys no longer work.'
+      : 'Password changed. Other sessions were signed out and your API keys revoked.');
   } catch (err) { reportError(err); }
 });
 el.keyForm.addEventListener('submit', async (e) => {
@@ -1604,8 +1751,9 @@ el.keyForm.addEventListener('submit', async (e) => {
     const k = await api.createKey(el.keyName.value.trim() || 'key', el.keyMemory.checked);
     el.keyName.value = '';
     await renderAccount();
-    el.keySecret.textContent = `New key (shown once, copy it now): ${k.secret}`;
+    el.keySecretValue.textContent = k.secret;
     el.keySecret.hidden = false;
+    succeed(`Key “${k.name}” created.`);
   } catch (err) { reportError(err); }
 });
 el.userForm.addEventListener('submit', async (e) => {
@@ -1615,10 +1763,14 @@ el.userForm.addEventListener('submit', async (e) => {
     el.userName.value = '';
     el.userPassword.value = '';
     await renderAccount();
-    el.userSecret.textContent = `${created.name}'s API key (shown once; they can also sign in with it): ${created.apiKey}`;
+    el.userSecretLabel.textContent = `${created.name}'s API key (shown once; they can also sign in with it):`;
+    el.userSecretValue.textContent = created.apiKey;
     el.userSecret.hidden = false;
+    succeed(`${created.name} added.`);
   } catch (err) { reportError(err); }
 });
+el.keyCopy.addEventListener('click', () => copySecret(el.keySecretValue, el.keyCopy));
+el.userCopy.addEventListener('click', () => copySecret(el.userSecretValue, el.userCopy));
 el.logout.addEventListener('click', async () => {
   try { await api.logout(); } catch { /* signed out anyway */ }
   state.me = null;

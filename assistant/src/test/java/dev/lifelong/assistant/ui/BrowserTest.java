@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -298,8 +300,8 @@ class BrowserTest {
             assertThat(byTestId("users-section").isDisplayed()).isFalse();
             byTestId("key-name").sendKeys("script");
             byTestId("key-create").click();
-            wait.until(d -> byTestId("key-secret").getText().contains("ll_"));
-            String secret = byTestId("key-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            wait.until(d -> byTestId("key-secret-value").getText().startsWith("ll_"));
+            String secret = byTestId("key-secret-value").getText();
             assertThat(server.as(secret).get("/api/auth/me").body()).contains("\"eve\"");
             byTestId("account-close").click();
 
@@ -323,8 +325,8 @@ class BrowserTest {
             assertThat(byTestId("account-nopassword").isDisplayed()).as("the owner is asked to set a password").isTrue();
             byTestId("user-name").sendKeys("frank");
             byTestId("user-add").click();
-            wait.until(d -> byTestId("user-secret").getText().contains("ll_"));
-            String franks = byTestId("user-secret").getText().replaceAll(".*(ll_[A-Za-z0-9_-]+).*", "$1");
+            wait.until(d -> byTestId("user-secret-value").getText().startsWith("ll_"));
+            String franks = byTestId("user-secret-value").getText();
             assertThat(server.as(franks).get("/api/conversations").statusCode()).isEqualTo(200);
             wait.until(d -> byTestId("user-list").getText().contains("frank"));
             List<WebElement> items = allByTestId("user-item");
@@ -431,6 +433,343 @@ class BrowserTest {
             wait.until(d -> byTestId("confirm-ok").isDisplayed());
             byTestId("confirm-ok").click();
             wait.until(d -> browser.findElement(By.id("account-name")).getText().contains("mallory"));
+        }
+    }
+
+    // ------------------------------------------------------------------ issue 21: a walk through the UI
+
+    /** Presses keys on whatever has the focus, as a keyboard user does. */
+    void press(CharSequence... keys) { new Actions(browser).sendKeys(keys).perform(); }
+
+    Object js(String script, Object... args) { return browser.executeScript(script, args); }
+
+    /** The page's viewport in CSS pixels, exactly (a headless window is never narrower than 500). */
+    void viewport(int width, int height) {
+        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                java.util.Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    }
+
+    /** Opens the sidebar drawer of a narrow screen and waits until it has slid in. */
+    void openDrawer() {
+        browser.findElement(By.id("menu-btn")).click();
+        wait.until(d -> ((Number) js("return document.getElementById('sidebar').getBoundingClientRect().left")).doubleValue() >= 0);
+    }
+
+    boolean focusInside(String id) { return (Boolean) js("return document.getElementById(arguments[0]).contains(document.activeElement)", id); }
+
+    /** The page itself never scrolls (only its panes do): a focused element outside the app would scroll it. */
+    void assertPageNotScrolled() {
+        assertThat(((Number) js("return document.scrollingElement.scrollTop + window.scrollY")).doubleValue()).as("page scrolled").isZero();
+        assertThat(((Number) js("return document.getElementById('app').getBoundingClientRect().top")).doubleValue()).isZero();
+    }
+
+    /** Sets the state of the last model download as the server keeps it (a real download needs the internet). */
+    static void lastDownload(TestServer server, String state, String error) throws Exception {
+        var field = dev.lifelong.assistant.model.ModelManager.class.getDeclaredField("download");
+        field.setAccessible(true);
+        @SuppressWarnings("unchecked")
+        var download = (java.util.concurrent.atomic.AtomicReference<dev.lifelong.assistant.model.ModelStatus.DownloadState>) field.get(server.assistant.models());
+        String id = dev.lifelong.installer.models.ModelCatalog.builtIn().entries().get(0).id();
+        download.set(new dev.lifelong.assistant.model.ModelStatus.DownloadState(id, state, 0, 1_000_000, error));
+    }
+
+    /** The WCAG contrast ratio of an element's text against what is behind it (backgrounds and opacity composited). */
+    static final String CONTRAST = """
+            const rgba = (c) => { const p = c.match(/[\\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+            const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+            const chain = []; for (let n = arguments[0]; n; n = n.parentElement) chain.unshift(n);
+            let bg = [255, 255, 255, 1], opacity = 1;
+            for (const n of chain) { const s = getComputedStyle(n); bg = over(rgba(s.backgroundColor), bg); opacity *= Number(s.opacity); }
+            const fg = rgba(getComputedStyle(arguments[0]).color);
+            const text = over([fg[0], fg[1], fg[2], fg[3] * opacity], bg);
+            const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                                   return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+            const [hi, lo] = [lum(text), lum(bg)].sort((a, b) => b - a);
+            return (hi + 0.05) / (lo + 0.05);
+            """;
+
+    double contrast(WebElement e) { return ((Number) js(CONTRAST, e)).doubleValue(); }
+
+    /** Ids of the displayed fields whose placeholder is wider than the field (what a user sees cut: "Add someth"). */
+    @SuppressWarnings("unchecked")
+    List<String> cutPlaceholders() {
+        return (List<String>) js("""
+                const ctx = document.createElement('canvas').getContext('2d');
+                return [...document.querySelectorAll('input[placeholder], textarea[placeholder]')].filter((i) => {
+                  if (!i.checkVisibility()) return false;
+                  const s = getComputedStyle(i);
+                  ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+                  const room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+                  return ctx.measureText(i.placeholder).width > room + 1;
+                }).map((i) => i.id);""");
+    }
+
+    @Test
+    void theModelChooserIsReallyHiddenUntilOpenedAndOpensWithoutStaleErrors() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            lastDownload(server, "failed", "connection reset (an earlier try)");
+            // on the sign-in screen, the panel is in a closed dialog: not displayed, so neither read nor reached
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+            assertThat(byTestId("model-chooser").isDisplayed()).isFalse();
+            assertThat(js("return document.getElementById('model-chooser').closest('dialog:not([open])') !== null")).isEqualTo(true);
+
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(byTestId("model-chooser").isDisplayed()).isFalse();
+            byTestId("composer-input").click();
+            press("hello");
+            for (int i = 0; i < 4; i++) {
+                press(Keys.TAB);
+                assertThat(focusInside("model-chooser")).as("Tab %d reached the hidden chooser", i + 1).isFalse();
+                assertPageNotScrolled();
+            }
+
+            // opened with the keyboard from the model's name: the earlier failure is not news
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").isDisplayed() && !allByTestId("model-choice").isEmpty());
+            assertThat(byTestId("model-error").isDisplayed()).isFalse();
+            assertThat(byTestId("model-chooser").getText()).doesNotContain("failed");
+            assertThat(byTestId("model-path-input").isDisplayed()).as("the owner changes the model").isTrue();
+            assertThat(byTestId("chooser-readonly").isDisplayed()).isFalse();
+
+            // a download this page watched fails: that is shown, and cleared when the chooser is opened again
+            lastDownload(server, "running", null);
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("model-chooser").isDisplayed());
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").getText().contains("Downloading"));
+            lastDownload(server, "failed", "disk full");
+            wait.until(d -> byTestId("model-error").isDisplayed() && byTestId("model-error").getText().contains("Download failed: disk full"));
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("model-chooser").isDisplayed());
+            assertPageNotScrolled();
+            byTestId("model-name").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("model-chooser").isDisplayed());
+            Thread.sleep(1500); // the status the chooser asks for on opening has come back
+            assertThat(byTestId("model-error").isDisplayed()).isFalse();
+        }
+    }
+
+    @Test
+    void aMemberSeesWhichModelRunsReadOnlyWithoutTheOwnersControlsOrErrors() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            String malloryKey = server.newUser("mallory").apiKey;
+            lastDownload(server, "failed", "no space left on /home/owner/models");
+            browser.get(server.assistant.url());
+            wait.until(d -> byTestId("login-screen").isDisplayed());
+            browser.findElement(By.cssSelector(".login-key summary")).click();
+            byTestId("login-key").sendKeys(malloryKey, Keys.ENTER);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(byTestId("model-name").getDomAttribute("title")).isEqualTo("Model in use");
+
+            byTestId("model-name").click();
+            wait.until(d -> byTestId("model-chooser").isDisplayed() && byTestId("chooser-current").isDisplayed());
+            assertThat(byTestId("chooser-title").getText()).isEqualTo("Model in use");
+            assertThat(byTestId("chooser-current").getText()).contains("Now running: tiny");
+            assertThat(byTestId("chooser-readonly").getText()).isEqualTo("Only the owner of this installation can change the model.");
+            assertThat(byTestId("model-path-input").isDisplayed()).isFalse();
+            assertThat(allByTestId("model-download")).isEmpty();
+            assertThat(byTestId("model-chooser").getText()).doesNotContain("failed").doesNotContain("no space").doesNotContain("Download");
+        }
+    }
+
+    @Test
+    void dialogsShowTheirErrorsInsideClearThemOnSuccessAndSaySoWhenSomethingWorked() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            byTestId("account-open").click();
+            WebElement account = wait.until(d -> byTestId("account-dialog").isDisplayed() ? byTestId("account-dialog") : null);
+            WebElement error = account.findElement(By.cssSelector("[data-testid='dialog-error']"));
+            WebElement status = account.findElement(By.cssSelector("[data-testid='dialog-status']"));
+            assertThat(status.getDomAttribute("role")).isEqualTo("status");
+
+            byTestId("password-new").sendKeys("owner's long password", Keys.ENTER);
+            wait.until(d -> status.getText().startsWith("Password set."));
+            wait.until(d -> status.getText().isEmpty()); // it fades
+
+            byTestId("password-current").sendKeys("not the password");
+            byTestId("password-new").sendKeys("another long password", Keys.ENTER);
+            wait.until(d -> error.isDisplayed());
+            assertThat(error.getText()).contains("the current password is wrong");
+            assertThat(byTestId("error-banner").isDisplayed()).as("nothing behind the backdrop").isFalse();
+            assertThat(js("const r = arguments[0].getBoundingClientRect();"
+                    + "return arguments[0].contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2))", error))
+                    .as("the error is on top, where it can be seen").isEqualTo(true);
+
+            byTestId("password-current").clear();
+            byTestId("password-current").sendKeys("owner's long password");
+            byTestId("password-new").clear();
+            byTestId("password-new").sendKeys("another long password", Keys.ENTER);
+            wait.until(d -> status.getText().startsWith("Password changed."));
+            assertThat(error.isDisplayed()).as("the error went with the next success").isFalse();
+            byTestId("account-close").click();
+
+            // Your model: a refused setting, then one that is applied
+            byTestId("model-open").click();
+            WebElement model = wait.until(d -> byTestId("model-dialog").isDisplayed() ? byTestId("model-dialog") : null);
+            WebElement modelError = model.findElement(By.cssSelector("[data-testid='dialog-error']"));
+            WebElement modelStatus = model.findElement(By.cssSelector("[data-testid='dialog-status']"));
+            wait.until(d -> !byTestId("update-window").getDomProperty("value").isEmpty());
+            byTestId("update-window").clear();
+            byTestId("update-window").sendKeys("25:00-26:00");
+            byTestId("model-settings-save").click();
+            wait.until(d -> modelError.isDisplayed() && modelError.getText().contains("HH:MM-HH:MM"));
+            assertThat(byTestId("error-banner").isDisplayed()).isFalse();
+            byTestId("update-window").clear();
+            byTestId("update-window").sendKeys("01:00-05:00");
+            byTestId("model-settings-save").click();
+            wait.until(d -> modelStatus.getText().startsWith("Settings applied"));
+            assertThat(modelError.isDisplayed()).isFalse();
+            browser.findElement(By.id("model-close")).click();
+
+            // opened again, a dialog starts without what the last visit left
+            byTestId("model-open").click();
+            wait.until(d -> byTestId("model-dialog").isDisplayed());
+            assertThat(modelError.isDisplayed()).isFalse();
+            assertThat(modelStatus.getText()).isEmpty();
+        }
+    }
+
+    @Test
+    void onAPhoneTheClosedSidebarIsOutOfTheTabOrderAndEscapeReturnsToTheMenuButton() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(390, 844);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            assertThat(((Number) js("return window.innerWidth")).intValue()).isEqualTo(390);
+            js("document.activeElement.blur()");
+            for (int i = 0; i < 6; i++) {
+                press(Keys.TAB);
+                assertThat(focusInside("sidebar")).as("Tab %d went into the closed sidebar", i + 1).isFalse();
+                if (i == 0) assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+            }
+            assertThat(browser.findElement(By.id("sidebar")).getDomProperty("inert")).isEqualTo("true");
+
+            browser.findElement(By.id("menu-btn")).sendKeys(Keys.ENTER);
+            wait.until(d -> "open".equals(browser.findElement(By.id("app")).getDomAttribute("data-sidebar")));
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("new-chat");
+            for (int i = 0; i < 5; i++) {
+                press(Keys.TAB);
+                assertThat((Boolean) js("return document.querySelector('main').contains(document.activeElement)"))
+                        .as("Tab %d reached the page behind the open drawer", i + 1).isFalse();
+            }
+            press(Keys.ESCAPE);
+            wait.until(d -> "closed".equals(browser.findElement(By.id("app")).getDomAttribute("data-sidebar")));
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+            assertThat(browser.findElement(By.id("sidebar")).getDomProperty("inert")).isEqualTo("true");
+            press(Keys.TAB);
+            assertThat(focusInside("sidebar")).isFalse();
+
+            // a dialog opened from the drawer gives the focus back to the menu button, not to the hidden drawer
+            browser.findElement(By.id("menu-btn")).sendKeys(Keys.ENTER);
+            wait.until(d -> focusInside("sidebar"));
+            byTestId("memory-open").sendKeys(Keys.ENTER);
+            wait.until(d -> byTestId("memory-dialog").isDisplayed());
+            press(Keys.ESCAPE);
+            wait.until(d -> !byTestId("memory-dialog").isDisplayed());
+            assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("menu-btn");
+        }
+    }
+
+    @Test
+    void fieldsKeepTheirLabelsCloseAndPlaceholdersWholeAndANewKeyIsReadableAndCopyable() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            for (Dimension size : List.of(new Dimension(1366, 850), new Dimension(390, 844))) {
+                viewport(size.width, size.height);
+                if (size.width < 800) openDrawer();
+                byTestId("memory-open").click();
+                wait.until(d -> byTestId("memory-dialog").isDisplayed());
+                assertThat(cutPlaceholders()).as("cut placeholders in Memory at %s", size).isEmpty();
+                browser.findElement(By.id("memory-close")).click();
+                if (size.width < 800) openDrawer();
+                byTestId("account-open").click();
+                wait.until(d -> byTestId("users-section").isDisplayed());
+                assertThat(cutPlaceholders()).as("cut placeholders in Account at %s", size).isEmpty();
+                byTestId("account-close").click();
+            }
+            viewport(1366, 850);
+
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("key-name").isDisplayed());
+            byTestId("key-name").sendKeys("script", Keys.ENTER);
+            WebElement value = wait.until(d -> byTestId("key-secret-value").getText().startsWith("ll_") ? byTestId("key-secret-value") : null);
+            String secret = value.getText();
+            assertThat(contrast(value)).as("contrast of the new key").isGreaterThanOrEqualTo(4.5);
+            // each key's memory checkbox sits next to its word
+            WebElement box = wait.until(d -> allByTestId("key-item").stream().filter(e -> e.getText().startsWith("script")).findFirst()
+                    .map(e -> e.findElement(By.cssSelector("input[type='checkbox']"))).orElse(null));
+            WebElement boxLabel = box.findElement(By.xpath(".."));
+            assertThat(box.getRect().width).isLessThan(30);
+            assertThat(boxLabel.getRect().width).as("checkbox and its label").isLessThan(120);
+            assertThat(byTestId("key-memory").getRect().width).isLessThan(30);
+
+            browser.executeCdpCommand("Browser.grantPermissions", java.util.Map.of("origin", server.assistant.url().replaceAll("/$", ""),
+                    "permissions", List.of("clipboardReadWrite", "clipboardSanitizedWrite")));
+            byTestId("key-copy").click();
+            wait.until(d -> byTestId("key-copy").getText().equals("Copied"));
+            assertThat(browser.executeAsyncScript("navigator.clipboard.readText().then(arguments[0], () => arguments[0](null))")).isEqualTo(secret);
+
+            // where the clipboard is refused, the key is left selected for Ctrl+C
+            byTestId("user-name").sendKeys("frank", Keys.ENTER);
+            WebElement franks = wait.until(d -> byTestId("user-secret-value").getText().startsWith("ll_") ? byTestId("user-secret-value") : null);
+            js("navigator.clipboard.writeText = () => Promise.reject(new DOMException('denied', 'NotAllowedError'))");
+            byTestId("user-copy").click();
+            wait.until(d -> franks.getText().equals(js("return window.getSelection().toString()")));
+            assertThat(contrast(franks)).isGreaterThanOrEqualTo(4.5);
+        }
+    }
+
+    @Test
+    void fieldsHaveLabelsIntroTextIsReadableAndChartsSayWhatTheyShow() throws Exception {
+        try (TestServer server = TestServer.start(data, TestModels.tiny(), 1024, 8)) {
+            viewport(1366, 850);
+            open(server);
+            wait.until(d -> byTestId("composer-input").isDisplayed());
+            WebElement hint = browser.findElement(By.cssSelector(".composer-hint"));
+            assertThat(contrast(hint)).as("contrast of the composer hint").isGreaterThanOrEqualTo(4.5);
+
+            byTestId("account-open").click();
+            wait.until(d -> byTestId("users-section").isDisplayed());
+            for (String id : List.of("key-name", "user-name", "user-password")) {
+                WebElement field = byTestId(id);
+                String label = (String) js("return arguments[0].labels.length ? arguments[0].labels[0].textContent.trim() : ''", field);
+                assertThat(label).as("a <label> for %s", id).isNotEmpty();
+                assertThat(field.getAccessibleName()).isEqualTo(label);
+            }
+            for (WebElement lead : byTestId("account-dialog").findElements(By.cssSelector(".memory-lead"))) {
+                if (lead.isDisplayed()) assertThat(contrast(lead)).as("contrast of '%s'", lead.getText()).isGreaterThanOrEqualTo(4.5);
+            }
+            byTestId("account-close").click();
+
+            // two versions as /api/adapters reports them (training one takes minutes): the charts summarise them in words
+            String overview = """
+                    {"serving":null,"jobs":[],"progress":null,"updateWindow":"off","versions":[
+                     {"id":2,"version":2,"state":"promoted","serving":false,"hasFile":true,"reason":"better","createdAt":1,
+                      "report":{"plasticity":0.2,"stability":0.01,"general":0.0,"replay":{"count":2},"dataset":{"training_examples":9},
+                                "training":{"lossHistory":[3.2,2.9,2.5,2.1]}}},
+                     {"id":1,"version":1,"state":"promoted","serving":false,"hasFile":true,"reason":"better","createdAt":0,
+                      "report":{"plasticity":0.1,"stability":0.03,"general":-0.01,"replay":{"count":0},"dataset":{"training_examples":5}}}]}""";
+            js("const body = arguments[0], real = window.fetch;"
+                    + "window.fetch = (url, o) => url === '/api/adapters' ? Promise.resolve(new Response(body)) : real(url, o);", overview);
+            byTestId("model-open").click();
+            WebElement loss = wait.until(d -> byTestId("loss-chart").findElements(By.cssSelector("svg")).stream().findFirst().orElse(null));
+            assertThat(loss.getDomAttribute("role")).isEqualTo("img");
+            assertThat(loss.getDomAttribute("aria-label")).isEqualTo("Training loss of the latest version. "
+                    + "loss: 4 values, 3.20 at step 1 to 2.10 at step 4 (lowest 2.10, highest 3.20).");
+            WebElement versions = byTestId("version-chart").findElement(By.cssSelector("svg"));
+            assertThat(versions.getDomAttribute("role")).isEqualTo("img");
+            assertThat(versions.getDomAttribute("aria-label")).startsWith("Learning and forgetting per version. ")
+                    .contains("learned (new chats): 2 values, +10.0% at v1 to +20.0% at v2")
+                    .contains("forgot (earlier chats): 2 values, +3.0% at v1 to +1.0% at v2");
+            for (WebElement lead : byTestId("model-dialog").findElements(By.cssSelector(".memory-lead"))) {
+                if (lead.isDisplayed()) assertThat(contrast(lead)).as("contrast of '%s'", lead.getText()).isGreaterThanOrEqualTo(4.5);
+            }
         }
     }
 
