@@ -7,8 +7,10 @@ import java.util.List;
 /**
  * The command line of a PyTorch child process (training, evaluation): this JVM's java and class path, the memory
  * limits of its {@link MemoryPlan}, and an environment that keeps results reproducible. The child inherits the whole
- * environment of the parent, so engine settings a user sets for DJL/PyTorch ({@code PYTORCH_FLAVOR},
- * {@code PYTORCH_LIBRARY_PATH}, {@code OMP_NUM_THREADS}, ...) reach it unchanged.
+ * environment of the parent, and the parent's engine system properties ({@link #FORWARDED_PROPERTY_PREFIXES}), so
+ * engine settings a user gives DJL/PyTorch either way ({@code PYTORCH_FLAVOR=cu124}, {@code -DPYTORCH_FLAVOR=cu124},
+ * {@code PYTORCH_LIBRARY_PATH}, {@code -Dai.djl.offline=true}, {@code OMP_NUM_THREADS}) reach the trainer and the
+ * evaluator unchanged.
  */
 public final class ChildJvm {
     private ChildJvm() {
@@ -20,6 +22,7 @@ public final class ChildJvm {
         cmd.add(javaBinary());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(plan.jvmOptions());
+        cmd.addAll(forwardedProperties());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());
@@ -30,6 +33,20 @@ public final class ChildJvm {
         // and makes results the same run after run (verified under load).
         pb.environment().putIfAbsent("MKL_CBWR", "AUTO,STRICT");
         return pb;
+    }
+
+    /** DJL reads its engine settings from the environment or from system properties of these names. */
+    static final List<String> FORWARDED_PROPERTY_PREFIXES = List.of("ai.djl.", "PYTORCH_", "OMP_", "MKL_");
+
+    /** {@code -Dname=value} for the parent's engine system properties. */
+    static List<String> forwardedProperties() {
+        List<String> out = new ArrayList<>();
+        for (String name : System.getProperties().stringPropertyNames().stream().sorted().toList()) {
+            if (FORWARDED_PROPERTY_PREFIXES.stream().anyMatch(name::startsWith)) {
+                out.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        return out;
     }
 
     static String javaBinary() {
