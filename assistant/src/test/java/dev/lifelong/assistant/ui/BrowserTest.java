@@ -244,7 +244,10 @@ class BrowserTest {
             assertThat(byTestId("model-serving").getText()).contains("base model");
             byTestId("train-now").click();
             wait.until(d -> byTestId("train-progress").isDisplayed());
-            wait.until(d -> byTestId("train-phase").getText().startsWith("Finished"));
+            // A whole nightly update (training and evaluation child JVMs): 34 s with one other test run beside it,
+            // more than 60 s on 2 cores also running a training job; the progress is what is under test, not the speed.
+            new WebDriverWait(browser, Duration.ofSeconds(240))
+                    .until(d -> byTestId("train-phase").getText().startsWith("Finished"));
             // the night in plain words (LifelongUpdate.plainSummary)
             assertThat(byTestId("train-phase").getText()).startsWith("Finished: Learned from 12 exchanges")
                     .contains("Now answering with v1.");
